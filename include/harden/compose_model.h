@@ -1,0 +1,91 @@
+// Locates the services of a Compose document and reads each one as Compose
+// would: through aliases and merge keys (`<<: *a`, `<<: [*a, *b]`), which
+// yaml-cpp 0.7 does not resolve. The result, ServiceFacts, is what the
+// resolver sees: plain values, no text.
+#ifndef HARDEN_COMPOSE_MODEL_H_
+#define HARDEN_COMPOSE_MODEL_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "harden/diagnostic.h"
+#include "harden/document.h"
+
+namespace harden {
+
+/// A value as the resolver sees it, with the 1-based line it was written on
+/// (which may be in an anchor the service merges).
+struct Located {
+  std::string value;
+  int line = 0;
+};
+
+/// One service key as written in the document.
+struct ServiceNode {
+  std::string name;
+  const Node* key = nullptr;
+  const Node* value = nullptr;  ///< as written: mapping, alias or null
+  /// The service's own mapping, or null when the value is an alias or empty.
+  const Node* own = nullptr;
+  /// The mapping Compose reads: `own`, or an alias's target.
+  const Node* mapping = nullptr;
+};
+
+struct ComposeModel {
+  const Node* services_key = nullptr;  ///< null for a file with no services
+  const Node* services = nullptr;      ///< the `services:` mapping
+  std::vector<ServiceNode> service_nodes;
+  /// A legacy v1 file (services at the top level, no `services:` key).
+  bool legacy = false;
+};
+
+/// Finds the services. Errors: a root that is not a mapping, `services` that
+/// is not a mapping, a service that is neither a mapping nor empty.
+Expected<ComposeModel> LocateServices(const Document& doc);
+
+/// The value Compose reads for `key` in `mapping`: the mapping's own entry,
+/// else the first merge source (in order) that has it. Null when absent.
+const Node* Lookup(const Node* mapping, std::string_view key);
+/// The mapping's own entry only, ignoring merge keys.
+const Node* OwnEntry(const Node* mapping, std::string_view key);
+/// Every key of `mapping` as Compose sees it, own keys first, then merged.
+std::vector<std::string> EffectiveKeys(const Node* mapping);
+
+/// A scalar or a sequence of scalars as strings (a scalar counts as a list of
+/// one; null as empty). Items that are not scalars are skipped.
+std::vector<Located> ScalarList(const Node* node);
+
+/// What the resolver needs to know about one service.
+struct ServiceFacts {
+  std::string name;
+  int line = 0;  ///< of the service key
+  std::optional<Located> image;
+  std::optional<Located> user;
+  std::optional<Located> read_only;   ///< as written: "true", "false", "${X}"
+  std::optional<Located> privileged;
+  std::optional<Located> network_mode;
+  std::optional<Located> pid;
+  std::optional<Located> ipc;
+  std::optional<Located> userns_mode;
+  std::vector<Located> cap_add;
+  std::vector<Located> cap_drop;
+  std::vector<Located> security_opt;
+  std::vector<Located> tmpfs;
+  std::vector<Located> volume_targets;  ///< container paths of volumes
+  std::vector<Located> volume_sources;  ///< host paths / volume names
+  /// Service-level `x-harden`: false, or a mapping with skip and reason.
+  bool opt_out = false;
+  std::vector<std::string> skip;
+  std::string skip_reason;
+  std::optional<Diagnostic> x_harden_error;
+  /// Keys the service sets (own or merged), for set-if-absent rules.
+  std::vector<std::string> keys;
+};
+
+ServiceFacts ReadFacts(const ServiceNode& service);
+
+}  // namespace harden
+
+#endif  // HARDEN_COMPOSE_MODEL_H_

@@ -1,0 +1,74 @@
+// A YAML document as a tree of nodes that remember where they start in the
+// original bytes. Built from yaml-cpp's event parser, not YAML::Load, for four
+// reasons: an alias stays a pointer to its anchor (an alias bomb is never
+// expanded), an alias keeps its own position (YAML::Node gives the anchor's),
+// duplicate keys are rejected (yaml-cpp accepts them; Compose does not), and
+// the style of each collection (block or flow) is kept for the planner.
+#ifndef HARDEN_DOCUMENT_H_
+#define HARDEN_DOCUMENT_H_
+
+#include <cstddef>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "harden/diagnostic.h"
+
+namespace harden {
+
+enum class NodeKind { kNull, kScalar, kSequence, kMapping, kAlias };
+
+/// One node. Positions are 0-based and refer to the original bytes (a BOM
+/// included). yaml-cpp knows only where a node starts; ends are found by the
+/// planner in the text when it needs them.
+struct Node {
+  NodeKind kind = NodeKind::kNull;
+  size_t offset = 0;
+  int line = 0;
+  int column = 0;
+  bool flow = false;    ///< a flow collection: [..] or {..}
+  bool plain = true;    ///< a scalar written without quotes or | >
+  std::string tag;      ///< an explicit tag such as "!reset", else empty
+  std::string anchor;   ///< the anchor this node defines, else empty
+  std::string value;    ///< a scalar's value; an alias's anchor name
+  std::vector<const Node*> children;  ///< items; or keys and values in turn
+  const Node* target = nullptr;       ///< an alias's anchored node
+
+  bool IsMapping() const { return kind == NodeKind::kMapping; }
+  bool IsSequence() const { return kind == NodeKind::kSequence; }
+  bool IsScalar() const { return kind == NodeKind::kScalar; }
+  size_t MapSize() const { return children.size() / 2; }
+  const Node* Key(size_t i) const { return children[2 * i]; }
+  const Node* Value(size_t i) const { return children[2 * i + 1]; }
+  /// This node, or an alias's target.
+  const Node* Resolved() const { return target ? target : this; }
+};
+
+/// A parsed document. Owns its nodes; they do not move.
+class Document {
+ public:
+  const Node* root() const { return root_; }
+
+ private:
+  friend Expected<Document> ParseDocument(std::string_view text);
+  std::deque<Node> nodes_;
+  const Node* root_ = nullptr;
+};
+
+/// Deepest nesting harden accepts; yaml-cpp's own guard is close to this.
+constexpr int kMaxDepth = 1000;
+
+/// Parses exactly one YAML document. An empty or comment-only input gives a
+/// document whose root is null. Errors carry a 1-based line and column, but no
+/// path: the caller knows it.
+Expected<Document> ParseDocument(std::string_view text);
+
+/// Structural equality: same kinds, tags, scalar values and styles (plain or
+/// not), same items and entries in order. Aliases compare by anchor name and
+/// are never expanded, so the cost is linear in the size of both trees.
+bool SameTree(const Node* a, const Node* b);
+
+}  // namespace harden
+
+#endif  // HARDEN_DOCUMENT_H_

@@ -1,0 +1,46 @@
+// One Compose file through the whole pipeline:
+// read -> model (locate services) -> resolve (decisions with reasons)
+// -> plan (edits in the file's own style) -> apply -> verify.
+// The command line adds the outputs (diff, --stdout, --write, reports).
+#ifndef HARDEN_HARDEN_H_
+#define HARDEN_HARDEN_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "harden/baseline.h"
+#include "harden/diagnostic.h"
+#include "harden/edit.h"
+#include "harden/image_facts.h"
+#include "harden/resolver.h"
+#include "harden/source_text.h"
+
+namespace harden {
+
+struct FileResult {
+  explicit FileResult(std::string input)
+      : source(std::make_unique<SourceText>(std::move(input))),
+        edits(source->view()) {}
+
+  /// Heap-held so that `edits`, which refers to its bytes, survives moves.
+  std::unique_ptr<SourceText> source;
+  EditList edits;
+  std::string output;               ///< the hardened text (== input if none)
+  std::vector<ServicePlan> plans;   ///< one per service, in file order
+  std::vector<std::string> notes;   ///< e.g. "legacy v1 file: not hardened"
+
+  bool changed() const { return !edits.empty(); }
+};
+
+/// Hardens one file's text. Errors carry a line and column but no path.
+Expected<FileResult> HardenText(std::string input, const Baseline& baseline,
+                                const ImageFacts& images);
+
+/// The first invalid UTF-8 sequence (or NUL byte) in `text`, as a diagnostic.
+std::optional<Diagnostic> CheckEncoding(const SourceText& text);
+
+}  // namespace harden
+
+#endif  // HARDEN_HARDEN_H_

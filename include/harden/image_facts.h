@@ -1,0 +1,65 @@
+// What popular images need to run hardened, as data (baselines/images.yaml,
+// each fact with its source). The resolver asks one question: what do we know
+// about the image this service runs?
+#ifndef HARDEN_IMAGE_FACTS_H_
+#define HARDEN_IMAGE_FACTS_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "harden/diagnostic.h"
+
+namespace harden {
+
+struct ImageFact {
+  std::string name;                   ///< family, e.g. "postgres"
+  std::string source;
+  std::optional<std::string> user;    ///< uid:gid to run as
+  bool image_user = false;            ///< already runs as its own non-root user
+  bool root = false;                  ///< must start as root
+  std::vector<std::string> root_caps; ///< needed when it runs as root
+  std::vector<std::string> caps;      ///< needed whatever the user
+  std::vector<std::string> tmpfs;     ///< writable paths under read_only
+  std::vector<std::string> root_owned;///< tmpfs paths that need uid=/gid=
+  std::vector<std::string> warnings;
+};
+
+/// A parsed image reference: registry and "library/" stripped.
+struct ImageRef {
+  std::string repository;  ///< e.g. "bitnami/postgresql", "postgres"
+  std::string tag;         ///< may be empty
+};
+ImageRef ParseImageRef(std::string_view image);
+
+class ImageFacts {
+ public:
+  /// Parses images.yaml text.
+  static Expected<ImageFacts> Parse(std::string_view text,
+                                    const std::string& path);
+  /// The facts shipped in the binary (parsed once, on first use).
+  static const ImageFacts& Shipped();
+
+  /// Facts for `image`, with the variant for its tag applied; or none.
+  std::optional<ImageFact> Find(std::string_view image) const;
+  size_t size() const { return families_.size(); }
+
+ private:
+  struct Variant {
+    std::string tag_contains;
+    ImageFact overrides;
+    bool has_user = false, has_root_caps = false, has_tmpfs = false,
+         has_root_owned = false, has_warnings = false;
+  };
+  struct Family {
+    ImageFact fact;
+    std::vector<std::string> match;
+    std::vector<Variant> variants;
+  };
+  std::vector<Family> families_;
+};
+
+}  // namespace harden
+
+#endif  // HARDEN_IMAGE_FACTS_H_

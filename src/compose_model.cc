@@ -1,0 +1,224 @@
+#include "harden/compose_model.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace harden {
+namespace {
+
+Diagnostic At(const Node* n, std::string message) {
+  return Diagnostic{{}, n->line + 1, n->column + 1, std::move(message)};
+}
+
+const char* KindName(const Node* n) {
+  switch (n->Resolved()->kind) {
+    case NodeKind::kScalar: return "a scalar";
+    case NodeKind::kSequence: return "a sequence";
+    case NodeKind::kMapping: return "a mapping";
+    default: return "null";
+  }
+}
+
+bool LooksLikeService(const Node* v) {
+  v = v->Resolved();
+  return v->IsMapping() && (OwnEntry(v, "image") || OwnEntry(v, "build"));
+}
+
+// The merge sources of a mapping, in precedence order.
+std::vector<const Node*> MergeSources(const Node* mapping) {
+  std::vector<const Node*> out;
+  const Node* m = OwnEntry(mapping, "<<");
+  if (!m) return out;
+  m = m->Resolved();
+  if (m->IsMapping()) {
+    out.push_back(m);
+  } else if (m->IsSequence()) {
+    for (const Node* item : m->children)
+      if (item->Resolved()->IsMapping()) out.push_back(item->Resolved());
+  }
+  return out;
+}
+
+const Node* LookupDepth(const Node* mapping, std::string_view key, int depth) {
+  if (!mapping || !mapping->IsMapping() || depth > 64) return nullptr;
+  if (const Node* v = OwnEntry(mapping, key)) return v;
+  for (const Node* src : MergeSources(mapping))
+    if (const Node* v = LookupDepth(src, key, depth + 1)) return v;
+  return nullptr;
+}
+
+void CollectKeys(const Node* mapping, int depth,
+                 std::vector<std::string>* out) {
+  if (!mapping || !mapping->IsMapping() || depth > 64) return;
+  for (size_t i = 0; i < mapping->MapSize(); ++i) {
+    const Node* k = mapping->Key(i)->Resolved();
+    if (!k->IsScalar() || k->value == "<<") continue;
+    if (std::find(out->begin(), out->end(), k->value) == out->end())
+      out->push_back(k->value);
+  }
+  for (const Node* src : MergeSources(mapping))
+    CollectKeys(src, depth + 1, out);
+}
+
+std::optional<Located> ScalarAt(const Node* mapping, std::string_view key) {
+  const Node* v = Lookup(mapping, key);
+  if (!v) return std::nullopt;
+  const Node* r = v->Resolved();
+  if (!r->IsScalar()) return std::nullopt;
+  return Located{r->value, v->line + 1};
+}
+
+// Container (and host) paths of `volumes`, short and long syntax.
+void ReadVolumes(const Node* list, ServiceFacts* f) {
+  if (!list) return;
+  list = list->Resolved();
+  if (!list->IsSequence()) return;
+  for (const Node* item : list->children) {
+    const Node* r = item->Resolved();
+    if (r->IsScalar()) {
+      // SOURCE:TARGET[:MODE] or TARGET; a Windows drive letter is rare here.
+      std::string_view s = r->value;
+      size_t c1 = s.find(':');
+      if (c1 == std::string_view::npos) {
+        f->volume_targets.push_back({std::string(s), item->line + 1});
+        continue;
+      }
+      f->volume_sources.push_back({std::string(s.substr(0, c1)), item->line + 1});
+      std::string_view rest = s.substr(c1 + 1);
+      f->volume_targets.push_back(
+          {std::string(rest.substr(0, rest.find(':'))), item->line + 1});
+    } else if (r->IsMapping()) {
+      if (auto t = ScalarAt(r, "target")) f->volume_targets.push_back(*t);
+      if (auto s = ScalarAt(r, "source")) f->volume_sources.push_back(*s);
+    }
+  }
+}
+
+}  // namespace
+
+const Node* OwnEntry(const Node* mapping, std::string_view key) {
+  if (!mapping || !mapping->IsMapping()) return nullptr;
+  for (size_t i = 0; i < mapping->MapSize(); ++i) {
+    const Node* k = mapping->Key(i)->Resolved();
+    if (k->IsScalar() && k->value == key) return mapping->Value(i);
+  }
+  return nullptr;
+}
+
+const Node* Lookup(const Node* mapping, std::string_view key) {
+  return LookupDepth(mapping, key, 0);
+}
+
+std::vector<std::string> EffectiveKeys(const Node* mapping) {
+  std::vector<std::string> out;
+  CollectKeys(mapping, 0, &out);
+  return out;
+}
+
+std::vector<Located> ScalarList(const Node* node) {
+  std::vector<Located> out;
+  if (!node) return out;
+  const Node* r = node->Resolved();
+  if (r->IsScalar()) {
+    out.push_back({r->value, node->line + 1});
+  } else if (r->IsSequence()) {
+    for (const Node* item : r->children) {
+      const Node* ri = item->Resolved();
+      if (ri->IsScalar()) out.push_back({ri->value, item->line + 1});
+    }
+  }
+  return out;
+}
+
+Expected<ComposeModel> LocateServices(const Document& doc) {
+  ComposeModel model;
+  const Node* root = doc.root();
+  if (!root || root->kind == NodeKind::kNull) return model;  // empty file
+  if (!root->Resolved()->IsMapping())
+    return At(root, fmt::format("the top level is {}, not a mapping",
+                                KindName(root)));
+  root = root->Resolved();
+  const Node* services = nullptr;
+  for (size_t i = 0; i < root->MapSize(); ++i) {
+    const Node* k = root->Key(i);
+    if (k->IsScalar() && k->value == "services") {
+      model.services_key = k;
+      services = root->Value(i);
+    }
+  }
+  if (!model.services_key) {
+    // Compose v1 put services at the top level. docker compose v2 no longer
+    // reads such files, so harden reports them and leaves them alone.
+    for (size_t i = 0; i < root->MapSize(); ++i)
+      if (LooksLikeService(root->Value(i))) model.legacy = true;
+    return model;
+  }
+  if (services->kind == NodeKind::kNull) return model;
+  if (!services->Resolved()->IsMapping())
+    return At(services, fmt::format("\"services\" is {}, not a mapping",
+                                    KindName(services)));
+  model.services = services->Resolved();
+  for (size_t i = 0; i < model.services->MapSize(); ++i) {
+    const Node* k = model.services->Key(i);
+    const Node* v = model.services->Value(i);
+    if (!k->IsScalar()) return At(k, "a service name must be a scalar");
+    ServiceNode s{k->value, k, v, nullptr, nullptr};
+    const Node* r = v->Resolved();
+    if (r->IsMapping()) {
+      s.mapping = r;
+      if (v->kind != NodeKind::kAlias) s.own = v;
+    } else if (r->kind != NodeKind::kNull &&
+               !(r->IsScalar() && r->plain && r->value.empty())) {
+      return At(v, fmt::format("service \"{}\" is {}, not a mapping", k->value,
+                               KindName(v)));
+    }
+    model.service_nodes.push_back(s);
+  }
+  return model;
+}
+
+ServiceFacts ReadFacts(const ServiceNode& service) {
+  ServiceFacts f;
+  f.name = service.name;
+  f.line = service.key->line + 1;
+  const Node* m = service.mapping;
+  if (!m) return f;
+  f.image = ScalarAt(m, "image");
+  f.user = ScalarAt(m, "user");
+  f.read_only = ScalarAt(m, "read_only");
+  f.privileged = ScalarAt(m, "privileged");
+  f.network_mode = ScalarAt(m, "network_mode");
+  f.pid = ScalarAt(m, "pid");
+  f.ipc = ScalarAt(m, "ipc");
+  f.userns_mode = ScalarAt(m, "userns_mode");
+  f.cap_add = ScalarList(Lookup(m, "cap_add"));
+  f.cap_drop = ScalarList(Lookup(m, "cap_drop"));
+  f.security_opt = ScalarList(Lookup(m, "security_opt"));
+  f.tmpfs = ScalarList(Lookup(m, "tmpfs"));
+  ReadVolumes(Lookup(m, "volumes"), &f);
+  f.keys = EffectiveKeys(m);
+  if (const Node* x = Lookup(m, "x-harden")) {
+    const Node* r = x->Resolved();
+    if (r->IsScalar() && (r->value == "false" || r->value == "False")) {
+      f.opt_out = true;
+    } else if (r->IsMapping()) {
+      for (const Located& s : ScalarList(Lookup(r, "skip")))
+        f.skip.push_back(s.value);
+      if (auto reason = ScalarAt(r, "reason")) f.skip_reason = reason->value;
+      for (size_t i = 0; i < r->MapSize(); ++i) {
+        const Node* k = r->Key(i);
+        if (k->value != "skip" && k->value != "reason")
+          f.x_harden_error = At(k, fmt::format(
+              "unknown key \"{}\" in x-harden (expected skip, reason)",
+              k->value));
+      }
+    } else if (!(r->IsScalar() && (r->value == "true" || r->value == "True"))) {
+      f.x_harden_error =
+          At(x, "x-harden must be false or a mapping with skip and reason");
+    }
+  }
+  return f;
+}
+
+}  // namespace harden

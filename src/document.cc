@@ -1,0 +1,199 @@
+#include "harden/document.h"
+
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/exceptions.h>
+#include <yaml-cpp/parser.h>
+
+#include <istream>
+#include <map>
+#include <streambuf>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+namespace harden {
+namespace {
+
+// An istream over bytes we already hold, without copying them.
+struct ViewBuf : std::streambuf {
+  explicit ViewBuf(std::string_view s) {
+    char* p = const_cast<char*>(s.data());
+    setg(p, p, p + s.size());
+  }
+};
+
+struct ParseError {
+  int line, column;
+  std::string message;
+};
+
+class TreeBuilder : public YAML::EventHandler {
+ public:
+  TreeBuilder(std::deque<Node>* nodes, size_t base) : nodes_(nodes), base_(base) {}
+
+  const Node* root() const { return root_; }
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    Node* n = Make(NodeKind::kNull, mark, anchor);
+    Attach(n);
+  }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    Node* n = Make(NodeKind::kAlias, mark, 0);
+    auto it = anchors_.find(anchor);
+    if (it == anchors_.end())
+      throw ParseError{mark.line + 1, mark.column + 1, "unknown alias"};
+    n->target = it->second;
+    n->value = it->second->anchor;
+    Attach(n);
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string& tag,
+                YAML::anchor_t anchor, const std::string& value) override {
+    Node* n = Make(NodeKind::kScalar, mark, anchor);
+    SetTag(n, tag);
+    n->value = value;
+    Attach(n);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string& tag,
+                       YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value style) override {
+    Open(NodeKind::kSequence, mark, tag, anchor, style);
+  }
+  void OnSequenceEnd() override { Close(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string& tag,
+                  YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value style) override {
+    Open(NodeKind::kMapping, mark, tag, anchor, style);
+  }
+  void OnMapEnd() override {
+    CheckDuplicateKeys(stack_.back());
+    Close();
+  }
+  void OnAnchor(const YAML::Mark&, const std::string& name) override {
+    pending_anchor_ = name;
+  }
+
+ private:
+  Node* Make(NodeKind kind, const YAML::Mark& mark, YAML::anchor_t anchor) {
+    nodes_->emplace_back();
+    Node* n = &nodes_->back();
+    n->kind = kind;
+    n->offset = base_ + static_cast<size_t>(mark.pos);
+    n->line = mark.line;
+    n->column = mark.column;
+    if (anchor) {
+      n->anchor = pending_anchor_;
+      anchors_[anchor] = n;
+    }
+    return n;
+  }
+  static void SetTag(Node* n, const std::string& tag) {
+    if (tag == "?") return;            // plain, no tag
+    if (tag == "!") {                  // quoted or block scalar
+      n->plain = false;
+      return;
+    }
+    n->tag = tag;
+  }
+  void Open(NodeKind kind, const YAML::Mark& mark, const std::string& tag,
+            YAML::anchor_t anchor, YAML::EmitterStyle::value style) {
+    if (static_cast<int>(stack_.size()) >= kMaxDepth)
+      throw ParseError{mark.line + 1, mark.column + 1,
+                       fmt::format("nesting deeper than {} levels", kMaxDepth)};
+    Node* n = Make(kind, mark, anchor);
+    SetTag(n, tag);
+    n->flow = style == YAML::EmitterStyle::Flow;
+    Attach(n);
+    stack_.push_back(n);
+  }
+  void Close() { stack_.pop_back(); }
+  void Attach(Node* n) {
+    if (stack_.empty())
+      root_ = n;
+    else
+      stack_.back()->children.push_back(n);
+  }
+  static void CheckDuplicateKeys(const Node* map) {
+    if (map->MapSize() < 2) return;
+    std::unordered_set<std::string_view> seen;
+    for (size_t i = 0; i < map->MapSize(); ++i) {
+      const Node* k = map->Key(i);
+      if (k->kind != NodeKind::kScalar) continue;
+      if (!seen.insert(k->value).second)
+        throw ParseError{k->line + 1, k->column + 1,
+                         fmt::format("duplicate key \"{}\"", k->value)};
+    }
+  }
+
+  std::deque<Node>* nodes_;
+  size_t base_;
+  std::vector<Node*> stack_;
+  std::map<YAML::anchor_t, Node*> anchors_;
+  std::string pending_anchor_;
+  const Node* root_ = nullptr;
+};
+
+// yaml-cpp's messages are complete sentences in lower case already
+// ("end of map not found"); keep them, with the place.
+Diagnostic FromYaml(const YAML::Exception& e) {
+  std::string msg = e.msg.empty() ? std::string("invalid YAML") : e.msg;
+  return Diagnostic{{}, e.mark.line + 1, e.mark.column + 1, msg};
+}
+
+}  // namespace
+
+Expected<Document> ParseDocument(std::string_view text) {
+  Document doc;
+  size_t base = text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
+  ViewBuf buf(text.substr(base));
+  std::istream in(&buf);
+  try {
+    YAML::Parser parser(in);
+    TreeBuilder builder(&doc.nodes_, base);
+    if (!parser.HandleNextDocument(builder)) return doc;  // empty
+    doc.root_ = builder.root();
+    TreeBuilder second(&doc.nodes_, base);
+    if (parser.HandleNextDocument(second)) {
+      // A second "---" with nothing after it is still one document.
+      if (second.root() && second.root()->kind != NodeKind::kNull) {
+        const Node* r = second.root();
+        return Diagnostic{{}, r->line + 1, r->column + 1,
+                          "more than one YAML document; harden handles one "
+                          "Compose document per file"};
+      }
+    }
+  } catch (const ParseError& e) {
+    return Diagnostic{{}, e.line, e.column, e.message};
+  } catch (const YAML::DeepRecursion& e) {
+    return Diagnostic{{}, e.mark.line + 1, e.mark.column + 1,
+                      fmt::format("nesting deeper than {} levels", kMaxDepth)};
+  } catch (const YAML::Exception& e) {
+    return FromYaml(e);
+  }
+  return doc;
+}
+
+bool SameTree(const Node* a, const Node* b) {
+  // Iterative, so deep trees cannot overflow the stack.
+  std::vector<std::pair<const Node*, const Node*>> work{{a, b}};
+  while (!work.empty()) {
+    auto [x, y] = work.back();
+    work.pop_back();
+    if (!x || !y) {
+      if (x != y) return false;
+      continue;
+    }
+    if (x->kind != y->kind || x->tag != y->tag || x->anchor != y->anchor ||
+        x->value != y->value || x->children.size() != y->children.size())
+      return false;
+    if (x->kind == NodeKind::kScalar && x->plain != y->plain) return false;
+    for (size_t i = 0; i < x->children.size(); ++i)
+      work.emplace_back(x->children[i], y->children[i]);
+  }
+  return true;
+}
+
+}  // namespace harden

@@ -1,0 +1,166 @@
+#include "harden/image_facts.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fmt/format.h>
+
+#include "harden/baseline.h"
+
+namespace harden {
+namespace {
+
+Diagnostic At(const std::string& path, const YAML::Node& n, std::string msg) {
+  YAML::Mark m = n.Mark();
+  return Diagnostic{path, m.line + 1, m.column + 1, std::move(msg)};
+}
+
+std::vector<std::string> Strings(const YAML::Node& n) {
+  std::vector<std::string> out;
+  if (n.IsScalar()) out.push_back(n.Scalar());
+  if (n.IsSequence())
+    for (const auto& i : n) out.push_back(i.Scalar());
+  return out;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(c));
+  return out;
+}
+
+// Reads the keys an entry and a variant share. Returns an error for a key
+// that neither knows.
+std::optional<Diagnostic> ReadFactKeys(const YAML::Node& entry,
+                                       const std::string& path, bool variant,
+                                       ImageFact* f, bool* has) {
+  for (const auto& kv : entry) {
+    const std::string k = kv.first.Scalar();
+    const YAML::Node& v = kv.second;
+    if (k == "user") { f->user = v.Scalar(); has[0] = true; }
+    else if (k == "root_caps") { f->root_caps = Strings(v); has[1] = true; }
+    else if (k == "tmpfs") { f->tmpfs = Strings(v); has[2] = true; }
+    else if (k == "root_owned") { f->root_owned = Strings(v); has[3] = true; }
+    else if (k == "warnings") { f->warnings = Strings(v); has[4] = true; }
+    else if (k == "source") f->source = v.Scalar();
+    else if (k == "note") {}
+    else if (variant && k == "tag_contains") {}
+    else if (!variant && k == "name") f->name = v.Scalar();
+    else if (!variant && k == "match") {}
+    else if (!variant && k == "variants") {}
+    else if (!variant && k == "image_user") f->image_user = v.as<bool>();
+    else if (!variant && k == "root") f->root = v.as<bool>();
+    else if (!variant && k == "caps") f->caps = Strings(v);
+    else
+      return At(path, kv.first, fmt::format("unknown key \"{}\" in an image {}",
+                                            k, variant ? "variant" : "entry"));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+ImageRef ParseImageRef(std::string_view image) {
+  ImageRef ref;
+  std::string_view s = image;
+  if (size_t at = s.find('@'); at != std::string_view::npos) s = s.substr(0, at);
+  // A first component with a '.' or ':' (or "localhost") is a registry host.
+  if (size_t slash = s.find('/'); slash != std::string_view::npos) {
+    std::string_view first = s.substr(0, slash);
+    if (first.find_first_of(".:") != std::string_view::npos ||
+        first == "localhost")
+      s = s.substr(slash + 1);
+  }
+  size_t last_slash = s.rfind('/');
+  size_t colon = s.find(':', last_slash == std::string_view::npos ? 0 : last_slash);
+  if (colon != std::string_view::npos) {
+    ref.tag = std::string(s.substr(colon + 1));
+    s = s.substr(0, colon);
+  }
+  if (s.substr(0, 8) == "library/") s = s.substr(8);
+  ref.repository = Lower(s);
+  return ref;
+}
+
+Expected<ImageFacts> ImageFacts::Parse(std::string_view text,
+                                       const std::string& path) {
+  ImageFacts facts;
+  try {
+    YAML::Node root = YAML::Load(std::string(text));
+    const YAML::Node images = root["images"];
+    if (!images.IsSequence())
+      return Diagnostic{path, 0, 0, "\"images\" must be a list"};
+    for (const auto& entry : images) {
+      Family fam;
+      bool has[5] = {};
+      if (auto err = ReadFactKeys(entry, path, false, &fam.fact, has))
+        return *err;
+      if (fam.fact.name.empty() || fam.fact.source.empty())
+        return At(path, entry, "an image entry needs a name and a source");
+      for (const auto& m : Strings(entry["match"])) fam.match.push_back(Lower(m));
+      if (entry["variants"]) {
+        for (const auto& v : entry["variants"]) {
+          Variant var;
+          bool vh[5] = {};
+          if (auto err = ReadFactKeys(v, path, true, &var.overrides, vh))
+            return *err;
+          var.tag_contains = v["tag_contains"].Scalar();
+          var.has_user = vh[0];
+          var.has_root_caps = vh[1];
+          var.has_tmpfs = vh[2];
+          var.has_root_owned = vh[3];
+          var.has_warnings = vh[4];
+          fam.variants.push_back(std::move(var));
+        }
+      }
+      facts.families_.push_back(std::move(fam));
+    }
+  } catch (const YAML::Exception& e) {
+    return Diagnostic{path, e.mark.line + 1, e.mark.column + 1, e.msg};
+  }
+  return facts;
+}
+
+const ImageFacts& ImageFacts::Shipped() {
+  static const ImageFacts facts = [] {
+    const char* text = EmbeddedText("images.yaml");
+    if (!text) return ImageFacts();
+    auto parsed = Parse(text, "baselines/images.yaml");
+    return parsed.ok() ? parsed.value() : ImageFacts();
+  }();
+  return facts;
+}
+
+std::optional<ImageFact> ImageFacts::Find(std::string_view image) const {
+  ImageRef ref = ParseImageRef(image);
+  if (ref.repository.empty()) return std::nullopt;
+  std::string last = ref.repository.substr(ref.repository.rfind('/') + 1);
+  for (const Family& fam : families_) {
+    bool hit = false;
+    for (const std::string& m : fam.match) {
+      if (m.size() > 2 && m.compare(m.size() - 2, 2, "/*") == 0) {
+        hit = ref.repository.compare(0, m.size() - 1, m, 0, m.size() - 1) == 0;
+      } else {
+        hit = m == ref.repository || (m.find('/') == std::string::npos && m == last &&
+                                      ref.repository.find('/') == std::string::npos);
+      }
+      if (hit) break;
+    }
+    if (!hit) continue;
+    ImageFact f = fam.fact;
+    std::string tag = Lower(ref.tag);
+    for (const Variant& v : fam.variants) {
+      if (tag.find(v.tag_contains) == std::string::npos) continue;
+      if (v.has_user) f.user = v.overrides.user;
+      if (v.has_root_caps) f.root_caps = v.overrides.root_caps;
+      if (v.has_tmpfs) f.tmpfs = v.overrides.tmpfs;
+      if (v.has_root_owned) f.root_owned = v.overrides.root_owned;
+      if (v.has_warnings) f.warnings = v.overrides.warnings;
+      if (!v.overrides.source.empty())
+        f.source += "; " + v.overrides.source;
+    }
+    return f;
+  }
+  return std::nullopt;
+}
+
+}  // namespace harden

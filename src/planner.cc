@@ -1,0 +1,541 @@
+#include "harden/planner.h"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+namespace harden {
+namespace {
+
+Diagnostic At(const Node* n, std::string message) {
+  return Diagnostic{{}, n->line + 1, n->column + 1, std::move(message)};
+}
+
+// What a flow collection looks like in the text.
+struct FlowSpan {
+  size_t open = 0;      // offset of '[' or '{'
+  size_t close = 0;     // offset of the matching ']' or '}'
+  size_t last_end = 0;  // just past the last significant byte before close
+  char last = 0;        // that byte: the opener, ',' or part of an entry
+};
+
+// Finds the extent of the flow collection that starts at or after `from`,
+// skipping quoted text and comments.
+std::optional<FlowSpan> ScanFlow(std::string_view t, size_t from) {
+  size_t i = t.find_first_of("[{", from);
+  if (i == std::string_view::npos) return std::nullopt;
+  FlowSpan span;
+  span.open = i;
+  span.last_end = i + 1;
+  span.last = t[i];
+  int depth = 0;
+  for (; i < t.size(); ++i) {
+    char c = t[i];
+    if (c == '"' || c == '\'') {
+      size_t j = i + 1;
+      for (; j < t.size(); ++j) {
+        if (c == '"' && t[j] == '\\') { ++j; continue; }
+        if (t[j] == c) {
+          if (c == '\'' && j + 1 < t.size() && t[j + 1] == '\'') { ++j; continue; }
+          break;
+        }
+      }
+      if (j >= t.size()) return std::nullopt;
+      i = j;
+      span.last_end = i + 1;
+      span.last = c;
+      continue;
+    }
+    if (c == '#' && (i == 0 || t[i - 1] == ' ' || t[i - 1] == '\t' ||
+                     t[i - 1] == '\n')) {
+      while (i < t.size() && t[i] != '\n') ++i;
+      continue;
+    }
+    if (c == '[' || c == '{') {
+      ++depth;
+    } else if (c == ']' || c == '}') {
+      if (--depth == 0) {
+        span.close = i;
+        return span;
+      }
+    }
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+      span.last_end = i + 1;
+      span.last = c;
+    }
+  }
+  return std::nullopt;
+}
+
+// The end of a scalar written on one line in block context.
+std::optional<size_t> ScalarEnd(const SourceText& src, const Node* n) {
+  std::string_view t = src.view();
+  size_t i = n->offset;
+  size_t line_end = src.LineEnd(src.LineOf(i));
+  if (i < t.size() && (t[i] == '"' || t[i] == '\'')) {
+    char q = t[i];
+    for (size_t j = i + 1; j < line_end; ++j) {
+      if (q == '"' && t[j] == '\\') { ++j; continue; }
+      if (t[j] == q) {
+        if (q == '\'' && j + 1 < line_end && t[j + 1] == '\'') { ++j; continue; }
+        return j + 1;
+      }
+    }
+    return std::nullopt;  // spans lines
+  }
+  size_t end = i;
+  for (size_t j = i; j < line_end; ++j) {
+    if (t[j] == '#' && j > i && (t[j - 1] == ' ' || t[j - 1] == '\t')) break;
+    if (t[j] != ' ' && t[j] != '\t') end = j + 1;
+  }
+  return end;
+}
+
+// Offset just past the ':' that follows a block mapping key.
+std::optional<size_t> AfterColon(const SourceText& src, const Node* key) {
+  std::string_view t = src.view();
+  size_t i = key->offset;
+  if (key->kind == NodeKind::kScalar && !key->plain) {
+    auto end = ScalarEnd(src, key);
+    if (!end) return std::nullopt;
+    i = *end;
+  } else {
+    i += key->value.size();
+  }
+  while (i < t.size() && (t[i] == ' ' || t[i] == '\t')) ++i;
+  if (i < t.size() && t[i] == ':') return i + 1;
+  return std::nullopt;
+}
+
+bool StartsBlockScalar(std::string_view t, const Node* n) {
+  if (n->kind != NodeKind::kScalar || n->plain) return false;
+  size_t i = n->offset;
+  // Skip a tag or an anchor before the indicator.
+  while (i < t.size() && (t[i] == '!' || t[i] == '&')) {
+    while (i < t.size() && t[i] != ' ' && t[i] != '\n') ++i;
+    while (i < t.size() && t[i] == ' ') ++i;
+  }
+  return i < t.size() && (t[i] == '|' || t[i] == '>');
+}
+
+bool IsDashLine(std::string_view line, size_t indent) {
+  return line.size() > indent && line[indent] == '-' &&
+         (line.size() == indent + 1 || line[indent + 1] == ' ' ||
+          line[indent + 1] == '\r');
+}
+
+// Where to insert after the last entry of a block collection whose entries
+// stand at column `k`, starting at `last_line` (the last entry's first line).
+// Comment lines directly below that belong to the block (indented at least
+// `k`) stay above the insertion; blank lines and what follows do not.
+size_t BlockEnd(const SourceText& src, size_t last_line, size_t k,
+                bool block_scalar) {
+  size_t content_end = last_line;
+  for (size_t l = last_line + 1; l < src.line_count(); ++l) {
+    std::string_view line = src.Line(l);
+    if (IsBlank(line)) continue;
+    size_t ind = IndentOf(line);
+    bool comment = IsCommentLine(line);
+    if (comment && !(block_scalar && ind > k)) continue;
+    if (ind > k || IsDashLine(line, k)) {
+      content_end = l;
+      continue;
+    }
+    break;
+  }
+  size_t end = content_end;
+  while (end + 1 < src.line_count()) {
+    std::string_view next = src.Line(end + 1);
+    if (!IsCommentLine(next) || IndentOf(next) < k) break;
+    ++end;
+  }
+  return src.LineEndWithEol(end);
+}
+
+bool IsPlainSafe(const std::string& v, bool flow) {
+  if (v.empty() || v.front() == ' ' || v.back() == ' ') return false;
+  if (std::string_view("-?:,[]{}#&*!|>'\"%@`").find(v.front()) !=
+      std::string_view::npos)
+    return false;
+  if (v.find(": ") != std::string::npos || v.find(" #") != std::string::npos ||
+      v.back() == ':')
+    return false;
+  if (flow && v.find_first_of(",[]{}:") != std::string::npos) return false;
+  if (v.find_first_not_of("0123456789:._+-eExXoO") == std::string::npos)
+    return false;  // could read as a number (YAML 1.1 has 1:30 as base 60)
+  std::string low;
+  for (char c : v) low += static_cast<char>(std::tolower(c));
+  static const char* kWords[] = {"true", "false", "yes", "no", "on", "off",
+                                 "null", "~", "y", "n"};
+  for (const char* w : kWords)
+    if (low == w) return false;
+  for (char c : v)
+    if (static_cast<unsigned char>(c) < 0x20) return false;
+  return true;
+}
+
+struct NewKey {
+  std::string key;
+  bool list = false;
+  ValueKind kind = ValueKind::kString;
+  std::vector<std::string> values;
+};
+
+class Planner {
+ public:
+  Planner(const SourceText& src, const ComposeModel& model)
+      : src_(src), t_(src.view()), model_(model), edits_(src.view()) {
+    DetectStyle();
+  }
+
+  std::optional<Diagnostic> PlanService(const ServiceNode& s,
+                                        const ServicePlan& plan) {
+    // Group the additions by key, in decision order.
+    std::vector<NewKey> adds;
+    for (const Decision& d : plan.decisions) {
+      if (d.action != Action::kAdd) continue;
+      auto it = std::find_if(adds.begin(), adds.end(),
+                             [&](const NewKey& k) { return k.key == d.key; });
+      if (it == adds.end()) {
+        adds.push_back({d.key, d.list, d.kind, {}});
+        it = adds.end() - 1;
+      }
+      it->values.insert(it->values.end(), d.values.begin(), d.values.end());
+    }
+    if (adds.empty()) return std::nullopt;
+
+    if (s.value->kind == NodeKind::kAlias) {
+      for (const ServiceNode& other : model_.service_nodes)
+        if (other.own && other.own == s.value->target)
+          return std::nullopt;  // inherits the hardened service it aliases
+      return ReplaceWithFlowMap(s.value, "<<: *" + s.value->value, s, adds);
+    }
+    if (!s.own) return PlanEmptyService(s, adds);
+
+    std::vector<NewKey> new_keys;
+    for (NewKey& add : adds) {
+      const Node* own = OwnEntry(s.own, add.key);
+      if (!own) {
+        if (add.list) {
+          // Inherited through a merge key: the service gets its own list,
+          // the merged items first, so the shared anchor stays untouched.
+          std::vector<std::string> items;
+          for (const Located& l : ScalarList(Lookup(s.own, add.key)))
+            items.push_back(l.value);
+          items.insert(items.end(), add.values.begin(), add.values.end());
+          add.values = items;
+        }
+        new_keys.push_back(add);
+        continue;
+      }
+      if (auto err = AppendToExisting(s, own, add)) return err;
+    }
+    if (new_keys.empty()) return std::nullopt;
+    if (s.own->flow) return AppendToFlowMap(s.own, new_keys);
+    return AppendToBlockMap(s.own, new_keys);
+  }
+
+
+ private:
+  void DetectStyle() {
+    // Block sequence indentation relative to its key, and the indentation
+    // of a service's keys relative to the service, from the services.
+    if (!model_.services) return;
+    for (const ServiceNode& s : model_.service_nodes) {
+      if (!s.own || s.own->flow || s.own->MapSize() == 0) continue;
+      if (!indent_known_) {
+        service_indent_ = s.own->Key(0)->column - s.key->column;
+        indent_known_ = service_indent_ > 0;
+      }
+      for (size_t i = 0; i < s.own->MapSize() && !seq_known_; ++i) {
+        const Node* v = s.own->Value(i);
+        if (v->IsSequence() && !v->flow && !v->children.empty() &&
+            v->children[0]->line > s.own->Key(i)->line) {
+          size_t dash = DashOffset(v->children[0]);
+          if (dash == std::string::npos) continue;
+          seq_indent_ = static_cast<int>(dash - src_.LineStart(src_.LineOf(dash))) -
+                        s.own->Key(i)->column;
+          seq_known_ = seq_indent_ >= 0;
+        }
+      }
+      if (seq_known_ && indent_known_) break;
+    }
+    if (!seq_known_) seq_indent_ = indent_known_ ? service_indent_ : 2;
+    if (!indent_known_) service_indent_ = 2;
+  }
+
+  // Offset of the '-' in front of a block sequence item, or npos.
+  size_t DashOffset(const Node* item) const {
+    size_t i = item->offset;
+    if (item->kind == NodeKind::kNull) return std::string::npos;
+    while (i > 0 && t_[i - 1] == ' ') --i;
+    if (i > 0 && t_[i - 1] == '-') return i - 1;
+    return std::string::npos;
+  }
+
+  std::string Indent(size_t n) const { return std::string(n, ' '); }
+
+  std::string FlowValue(const NewKey& k) const {
+    if (!k.list) return Scalar(k, k.values[0], true);
+    std::string out = "[";
+    for (size_t i = 0; i < k.values.size(); ++i)
+      out += (i ? ", " : "") + RenderScalar(k.values[i], true);
+    return out + "]";
+  }
+  static std::string Scalar(const NewKey& k, const std::string& v, bool flow) {
+    if (k.kind == ValueKind::kString) return RenderScalar(v, flow);
+    return v;  // booleans and YAML text are written as they are
+  }
+
+  // Insertions at one offset are joined in the order they were planned (a
+  // new sequence item before the keys that follow its mapping); the edit
+  // list would rightly reject them as order-dependent.
+  std::optional<Diagnostic> Add(Edit e, const Node* where) {
+    if (e.length == 0) {
+      auto [it, fresh] = inserts_.try_emplace(e.offset, Insert{"", where});
+      it->second.text += e.text;
+      return std::nullopt;
+    }
+    if (auto err = edits_.Add(std::move(e)))
+      return At(where, "internal error: " + *err);
+    return std::nullopt;
+  }
+
+ public:
+  Expected<EditList> Take() {
+    for (auto& [offset, ins] : inserts_)
+      if (auto err = edits_.Add({offset, 0, std::move(ins.text)}))
+        return At(ins.where, "internal error: " + *err);
+    return std::move(edits_);
+  }
+
+ private:
+
+  std::optional<Diagnostic> AppendToBlockMap(const Node* map,
+                                             const std::vector<NewKey>& keys) {
+    size_t k = map->Key(0)->column;
+    const Node* last_key = map->Key(map->MapSize() - 1);
+    const Node* last_val = map->Value(map->MapSize() - 1);
+    size_t at = BlockEnd(src_, last_key->line, k, StartsBlockScalar(t_, last_val));
+    const std::string& eol = src_.eol();
+    std::string text;
+    for (const NewKey& nk : keys) {
+      if (nk.list && nk.kind == ValueKind::kString) {
+        text += Indent(k) + nk.key + ":" + eol;
+        for (const std::string& v : nk.values)
+          text += Indent(k + seq_indent_) + "- " + RenderScalar(v, false) + eol;
+      } else {
+        text += Indent(k) + nk.key + ": " +
+                (nk.list ? FlowValue(nk) : Scalar(nk, nk.values[0], false)) + eol;
+      }
+    }
+    if (at == t_.size() && !t_.empty() && t_.back() != '\n') {
+      // No final newline: keep it that way.
+      text = eol + text.substr(0, text.size() - eol.size());
+    }
+    return Add({at, 0, text}, last_key);
+  }
+
+  std::optional<Diagnostic> AppendToFlowMap(const Node* map,
+                                            const std::vector<NewKey>& keys) {
+    auto span = ScanFlow(t_, map->offset);
+    if (!span) return At(map, "cannot find the end of this flow mapping");
+    std::string text;
+    bool first = span->last == '{' || span->last == ',';
+    for (const NewKey& nk : keys) {
+      text += first ? (span->last == ',' ? " " : "") : ", ";
+      first = false;
+      text += nk.key + ": " + FlowValue(nk);
+    }
+    return Add({span->last_end, 0, text}, map);
+  }
+
+  std::optional<Diagnostic> AppendToExisting(const ServiceNode& s,
+                                             const Node* own, NewKey& add) {
+    (void)s;
+    if (!add.list) return std::nullopt;  // the resolver keeps set scalars
+    if (own->kind == NodeKind::kAlias)
+      return At(own, fmt::format("cannot add to \"{}\": its value is an alias",
+                                 add.key));
+    if (own->IsSequence()) {
+      if (own->flow) {
+        auto span = ScanFlow(t_, own->offset);
+        if (!span) return At(own, "cannot find the end of this flow sequence");
+        std::string text;
+        bool first = span->last == '[' || span->last == ',';
+        for (const std::string& v : add.values) {
+          text += first ? (span->last == ',' ? " " : "") : ", ";
+          first = false;
+          text += RenderItem(own, v, true);
+        }
+        return Add({span->last_end, 0, text}, own);
+      }
+      const Node* last = own->children.back();
+      size_t dash = DashOffset(last);
+      size_t first_dash = DashOffset(own->children.front());
+      if (dash == std::string::npos || first_dash == std::string::npos)
+        return At(last, "cannot find the '-' of this sequence item");
+      size_t col = dash - src_.LineStart(src_.LineOf(dash));
+      size_t gap = own->children.front()->offset - first_dash;
+      size_t at = BlockEnd(src_, src_.LineOf(dash), col,
+                           StartsBlockScalar(t_, last));
+      const std::string& eol = src_.eol();
+      std::string text;
+      for (const std::string& v : add.values)
+        text += Indent(col) + "-" + Indent(gap) + RenderItem(own, v, false) + eol;
+      if (at == t_.size() && !t_.empty() && t_.back() != '\n')
+        text = eol + text.substr(0, text.size() - eol.size());
+      return Add({at, 0, text}, last);
+    }
+    if (own->IsScalar()) {
+      // `tmpfs: /run` becomes `tmpfs: [/run, /tmp]`, the old text kept.
+      auto end = ScalarEnd(src_, own);
+      if (!end) return At(own, "cannot edit a scalar that spans lines");
+      std::string text = "[" + std::string(t_.substr(own->offset, *end - own->offset));
+      for (const std::string& v : add.values) text += ", " + RenderScalar(v, true);
+      text += "]";
+      return Add({own->offset, *end - own->offset, text}, own);
+    }
+    if (own->kind == NodeKind::kNull) {
+      // `cap_drop:` with no value.
+      const Node* key = nullptr;
+      for (size_t i = 0; i < s.own->MapSize(); ++i)
+        if (s.own->Value(i) == own) key = s.own->Key(i);
+      auto colon = key ? AfterColon(src_, key) : std::nullopt;
+      if (!colon) return At(own, "cannot find where this empty value starts");
+      size_t end = *colon;
+      size_t line_end = src_.LineEnd(src_.LineOf(end));
+      std::string_view rest = t_.substr(end, line_end - end);
+      size_t tok = rest.find_first_not_of(" \t");
+      if (tok != std::string_view::npos && rest[tok] != '#') {
+        size_t tok_end = rest.find_first_of(" \t", tok);
+        if (tok_end == std::string_view::npos) tok_end = rest.size();
+        return Add({end + tok, tok_end - tok, FlowValue(add)}, own);
+      }
+      return Add({end, 0, " " + FlowValue(add)}, own);
+    }
+    return At(own, fmt::format("cannot add to \"{}\": it is a mapping", add.key));
+  }
+
+  // A new item in the quoting style of the list's first item.
+  std::string RenderItem(const Node* list, const std::string& v, bool flow) const {
+    if (!list->children.empty()) {
+      const Node* first = list->children.front();
+      if (first->IsScalar() && !first->plain && first->offset < t_.size()) {
+        char q = t_[first->offset];
+        if (q == '"' && v.find_first_of("\"\\") == std::string::npos)
+          return "\"" + v + "\"";
+        if (q == '\'' && v.find('\'') == std::string::npos)
+          return "'" + v + "'";
+      }
+    }
+    return RenderScalar(v, flow);
+  }
+
+  std::optional<Diagnostic> ReplaceWithFlowMap(const Node* value,
+                                               const std::string& first,
+                                               const ServiceNode& s,
+                                               const std::vector<NewKey>& adds) {
+    std::string text = "{" + first;
+    for (const NewKey& nk : adds) {
+      NewKey k = nk;
+      if (k.list) {
+        std::vector<std::string> items;
+        for (const Located& l : ScalarList(Lookup(s.mapping, k.key)))
+          items.push_back(l.value);
+        items.insert(items.end(), k.values.begin(), k.values.end());
+        k.values = items;
+      }
+      text += (text.size() > 1 ? ", " : "") + k.key + ": " + FlowValue(k);
+    }
+    text += "}";
+    size_t len = value->kind == NodeKind::kAlias ? 1 + value->value.size() : 0;
+    if (value->kind != NodeKind::kAlias) {
+      auto end = ScalarEnd(src_, value);
+      if (!end) return At(value, "cannot edit this value");
+      len = *end - value->offset;
+    }
+    return Add({value->offset, len, text}, value);
+  }
+
+  std::optional<Diagnostic> PlanEmptyService(const ServiceNode& s,
+                                             const std::vector<NewKey>& adds) {
+    auto colon = AfterColon(src_, s.key);
+    if (!colon) return At(s.key, "cannot find the ':' after this service name");
+    size_t line = src_.LineOf(*colon);
+    std::string_view rest = t_.substr(*colon, src_.LineEnd(line) - *colon);
+    size_t tok = rest.find_first_not_of(" \t");
+    if (tok != std::string_view::npos && rest[tok] != '#') {
+      // `web: ~`, `web: null` or `web: {}`.
+      if (rest[tok] == '{') {
+        // An empty flow mapping: fill it.
+        Node fake;
+        fake.offset = *colon + tok;
+        fake.line = s.key->line;
+        fake.column = s.key->column;
+        return AppendToFlowMap(&fake, adds);
+      }
+      size_t tok_end = rest.find_first_of(" \t", tok);
+      if (tok_end == std::string_view::npos) tok_end = rest.size();
+      std::string text = "{";
+      for (const NewKey& nk : adds)
+        text += (text.size() > 1 ? ", " : "") + nk.key + ": " + FlowValue(nk);
+      return Add({*colon + tok, tok_end - tok, text + "}"}, s.key);
+    }
+    size_t k = s.key->column + service_indent_;
+    const std::string& eol = src_.eol();
+    std::string text;
+    for (const NewKey& nk : adds) {
+      if (nk.list && nk.kind == ValueKind::kString) {
+        text += Indent(k) + nk.key + ":" + eol;
+        for (const std::string& v : nk.values)
+          text += Indent(k + seq_indent_) + "- " + RenderScalar(v, false) + eol;
+      } else {
+        text += Indent(k) + nk.key + ": " +
+                (nk.list ? FlowValue(nk) : Scalar(nk, nk.values[0], false)) + eol;
+      }
+    }
+    size_t at = src_.LineEndWithEol(line);
+    if (at == t_.size() && t_.back() != '\n')
+      text = eol + text.substr(0, text.size() - eol.size());
+    return Add({at, 0, text}, s.key);
+  }
+
+  const SourceText& src_;
+  std::string_view t_;
+  const ComposeModel& model_;
+  EditList edits_;
+  struct Insert {
+    std::string text;
+    const Node* where;
+  };
+  std::map<size_t, Insert> inserts_;
+  int seq_indent_ = 2;
+  int service_indent_ = 2;
+  bool seq_known_ = false;
+  bool indent_known_ = false;
+};
+
+}  // namespace
+
+std::string RenderScalar(const std::string& value, bool flow) {
+  if (IsPlainSafe(value, flow)) return value;
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+Expected<EditList> PlanEdits(const SourceText& source, const ComposeModel& model,
+                             const std::vector<ServicePlan>& plans) {
+  Planner planner(source, model);
+  for (size_t i = 0; i < model.service_nodes.size(); ++i)
+    if (auto err = planner.PlanService(model.service_nodes[i], plans[i]))
+      return *err;
+  return planner.Take();
+}
+
+}  // namespace harden

@@ -1,0 +1,456 @@
+#include "harden/resolver.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include <fmt/format.h>
+
+namespace harden {
+namespace {
+
+bool IsInterpolated(const std::string& s) {
+  return s.find('$') != std::string::npos;
+}
+
+bool IsTrue(const std::optional<Located>& v) {
+  return v && (v->value == "true" || v->value == "True" || v->value == "TRUE");
+}
+bool IsFalse(const std::optional<Located>& v) {
+  return v &&
+         (v->value == "false" || v->value == "False" || v->value == "FALSE");
+}
+
+bool IsRootUser(const std::string& user) {
+  std::string_view u = user;
+  u = u.substr(0, u.find(':'));
+  return u == "root" || u == "0";
+}
+
+// The path a tmpfs entry or volume target mounts ("/run:uid=1" -> "/run").
+std::string MountPath(std::string_view entry) {
+  std::string_view p = entry.substr(0, entry.find(':'));
+  while (p.size() > 1 && p.back() == '/') p.remove_suffix(1);
+  return std::string(p);
+}
+
+bool Has(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+std::vector<std::string> Caps(const std::vector<Located>& list) {
+  std::vector<std::string> out;
+  for (const Located& l : list) out.push_back(NormalizeCapability(l.value));
+  return out;
+}
+
+// An NNP entry in any spelling Docker accepts: "no-new-privileges",
+// "no-new-privileges:true", "no-new-privileges=true" (and :false).
+std::optional<bool> NoNewPrivileges(std::string_view opt) {
+  if (opt.substr(0, 17) != "no-new-privileges") return std::nullopt;
+  std::string_view rest = opt.substr(17);
+  if (rest.empty()) return true;
+  if (rest[0] != ':' && rest[0] != '=') return std::nullopt;
+  rest.remove_prefix(1);
+  if (rest == "true") return true;
+  if (rest == "false") return false;
+  return std::nullopt;
+}
+
+class Resolver {
+ public:
+  Resolver(const ServiceFacts& f, const Baseline& b, const ImageFacts& images)
+      : f_(f), b_(b) {
+    plan_.service = f.name;
+    plan_.line = f.line;
+    if (b.image_facts && f.image && !IsInterpolated(f.image->value))
+      image_ = images.Find(f.image->value);
+    for (const std::string& s : f.skip) skip_.push_back(s);
+  }
+
+  ServicePlan Run() {
+    Findings();
+    if (f_.opt_out) {
+      Skip("x-harden", "the service opts out with x-harden: false");
+      plan_.findings.push_back(
+          {"opt-out", "x-harden: false: the service is left as it is",
+           f_.line});
+      return plan_;
+    }
+    if (!f_.skip.empty())
+      plan_.findings.push_back(
+          {"opt-out",
+           fmt::format("x-harden skips {}{}", Join(f_.skip),
+                       f_.skip_reason.empty() ? "" : ": " + f_.skip_reason),
+           f_.line});
+    User();
+    CapDrop();
+    CapAdd();
+    SecurityOpt();
+    ReadOnly();
+    Tmpfs();
+    Extra();
+    return plan_;
+  }
+
+ private:
+  static std::string Join(const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+    return out;
+  }
+
+  bool Skipped(const std::string& key) {
+    if (!Has(skip_, key)) return false;
+    Skip(key, fmt::format("x-harden skips {}{}", key,
+                          f_.skip_reason.empty() ? ""
+                                                 : ": " + f_.skip_reason));
+    return true;
+  }
+  void Skip(const std::string& key, std::string reason) {
+    Decision d;
+    d.key = key;
+    d.action = Action::kSkip;
+    d.reason = std::move(reason);
+    plan_.decisions.push_back(std::move(d));
+  }
+  Decision& Push(std::string key, Action action, std::string reason,
+                 int line = 0) {
+    Decision d;
+    d.key = std::move(key);
+    d.action = action;
+    d.reason = std::move(reason);
+    d.line = line;
+    plan_.decisions.push_back(std::move(d));
+    return plan_.decisions.back();
+  }
+  std::string ImageSource() const {
+    return image_ ? image_->source : std::string();
+  }
+
+  void Findings() {
+    auto add = [&](const char* id, std::string msg, int line) {
+      plan_.findings.push_back({id, std::move(msg), line});
+    };
+    if (IsTrue(f_.privileged))
+      add("privileged",
+          "privileged: true gives the container every capability and all "
+          "devices; cap_drop and cap_add have no effect",
+          f_.privileged->line);
+    if (f_.network_mode && f_.network_mode->value == "host")
+      add("host-network", "network_mode: host shares the host's network stack",
+          f_.network_mode->line);
+    if (f_.pid && f_.pid->value == "host")
+      add("host-pid", "pid: host shows the host's processes to the container",
+          f_.pid->line);
+    if (f_.ipc && f_.ipc->value == "host")
+      add("host-ipc", "ipc: host shares the host's IPC namespace",
+          f_.ipc->line);
+    if (f_.userns_mode && f_.userns_mode->value == "host")
+      add("host-userns", "userns_mode: host disables user namespace remapping",
+          f_.userns_mode->line);
+    for (const Located& v : f_.volume_sources)
+      if (v.value.find("docker.sock") != std::string::npos)
+        add("docker-socket",
+            fmt::format("{} is mounted: the container controls the Docker "
+                        "engine, which is root on the host", v.value),
+            v.line);
+    for (const Located& o : f_.security_opt) {
+      std::string s = o.value;
+      std::replace(s.begin(), s.end(), '=', ':');
+      if (s == "seccomp:unconfined")
+        add("seccomp-unconfined", "seccomp:unconfined turns off the syscall filter", o.line);
+      else if (s == "apparmor:unconfined")
+        add("apparmor-unconfined", "apparmor:unconfined turns off AppArmor", o.line);
+      else if (s == "label:disable")
+        add("label-disable", "label:disable turns off SELinux labelling", o.line);
+    }
+    for (const Located& c : f_.cap_add)
+      if (NormalizeCapability(c.value) == "ALL")
+        add("cap-add-all", "cap_add: [ALL] grants every capability", c.line);
+    if (f_.x_harden_error)
+      add("x-harden-invalid", f_.x_harden_error->message,
+          f_.x_harden_error->line);
+  }
+
+  // Whether the service will run as root: no user and an image that starts
+  // as root, or an explicit root user.
+  bool RunsAsRoot() const { return runs_as_root_; }
+
+  void User() {
+    if (Skipped("user")) {
+      runs_as_root_ = !f_.user || IsRootUser(f_.user->value);
+      return;
+    }
+    if (f_.user) {
+      runs_as_root_ = IsRootUser(f_.user->value);
+      uid_ = f_.user->value;
+      Push("user", Action::kKeep,
+           fmt::format("the service sets user \"{}\" explicitly", f_.user->value),
+           f_.user->line)
+          .values = {f_.user->value};
+      if (runs_as_root_)
+        plan_.findings.push_back(
+            {"runs-as-root",
+             fmt::format("user \"{}\" runs the service as root", f_.user->value),
+             f_.user->line});
+      return;
+    }
+    if (image_ && image_->image_user) {
+      Decision& d = Push("user", Action::kKeep,
+                         fmt::format("image {} already runs as its own "
+                                     "non-root user; adding one would break "
+                                     "its data directories", image_->name));
+      d.source = image_->source;
+      return;
+    }
+    if (image_ && image_->root) {
+      runs_as_root_ = true;
+      Decision& d = Push("user", Action::kSkip,
+                         fmt::format("image {} must start as root; it gets the "
+                                     "capabilities its entrypoint needs instead",
+                                     image_->name));
+      d.source = image_->source;
+      return;
+    }
+    if (image_ && image_->user) {
+      uid_ = *image_->user;
+      Decision& d = Push("user", Action::kAdd,
+                         fmt::format("image {} runs as {} (its own account)",
+                                     image_->name, *image_->user));
+      d.values = {*image_->user};
+      d.source = image_->source;
+      return;
+    }
+    if (!b_.user) {
+      runs_as_root_ = true;  // unknown; assume the image default (root)
+      return;
+    }
+    uid_ = *b_.user;
+    Push("user", Action::kAdd,
+         fmt::format("the baseline runs services as {}", *b_.user))
+        .values = {*b_.user};
+  }
+
+  void CapDrop() {
+    if (b_.cap_drop.empty() || Skipped("cap_drop")) return;
+    std::vector<std::string> have = Caps(f_.cap_drop);
+    std::vector<std::string> missing;
+    for (const std::string& c : b_.cap_drop)
+      if (!Has(have, NormalizeCapability(c)) && !Has(have, "ALL"))
+        missing.push_back(c);
+    if (missing.empty()) {
+      Push("cap_drop", Action::kKeep, "the service already drops them",
+           f_.cap_drop.empty() ? 0 : f_.cap_drop[0].line)
+          .values = have;
+      return;
+    }
+    Decision& d = Push("cap_drop", Action::kAdd,
+                       "drop every capability; cap_add gives back what the "
+                       "service needs");
+    d.list = true;
+    d.values = missing;
+  }
+
+  void CapAdd() {
+    for (const Located& c : f_.cap_add)
+      Push("cap_add", Action::kKeep,
+           fmt::format("the service adds {} explicitly", c.value), c.line)
+          .values = {c.value};
+    if (Has(skip_, "cap_add") || Has(skip_, "cap_drop")) return;
+    std::vector<std::string> have = Caps(f_.cap_add);
+    if (Has(have, "ALL")) return;
+    auto add = [&](const std::string& cap, std::string reason,
+                   std::string source) {
+      if (Has(have, cap)) return;
+      have.push_back(cap);
+      Decision& d = Push("cap_add", Action::kAdd, std::move(reason));
+      d.list = true;
+      d.values = {cap};
+      d.source = std::move(source);
+    };
+    if (b_.cap_add_docker_defaults) {
+      std::vector<std::string> dropped = Caps(f_.cap_drop);
+      if (Has(dropped, "ALL")) return;  // already explicit
+      for (const std::string& cap : DockerDefaultCapabilities())
+        if (!Has(dropped, cap))
+          add(cap, "a Docker default capability, kept explicitly", "");
+      return;
+    }
+    if (b_.cap_drop.empty() || !image_) return;
+    for (const std::string& cap : image_->caps)
+      add(cap, fmt::format("image {} cannot start without it", image_->name),
+          image_->source);
+    if (RunsAsRoot())
+      for (const std::string& cap : image_->root_caps)
+        add(cap,
+            fmt::format("image {} starts as root and its entrypoint needs it",
+                        image_->name),
+            image_->source);
+  }
+
+  void SecurityOpt() {
+    if (!b_.no_new_privileges || Skipped("security_opt")) return;
+    for (const Located& o : f_.security_opt) {
+      auto nnp = NoNewPrivileges(o.value);
+      if (!nnp) continue;
+      Push("security_opt", Action::kKeep,
+           *nnp ? "the service already forbids privilege escalation"
+                : "the service allows privilege escalation explicitly "
+                  "(no-new-privileges:false)",
+           o.line)
+          .values = {o.value};
+      if (!*nnp)
+        plan_.findings.push_back(
+            {"nnp-disabled", "no-new-privileges:false allows setuid binaries "
+                             "to gain privileges", o.line});
+      return;
+    }
+    Decision& d = Push("security_opt", Action::kAdd,
+                       "forbid privilege escalation through setuid binaries");
+    d.list = true;
+    d.values = {"no-new-privileges:true"};
+  }
+
+  void ReadOnly() {
+    read_only_ = IsTrue(f_.read_only);
+    if (!b_.read_only || Skipped("read_only")) return;
+    if (f_.read_only) {
+      if (IsFalse(f_.read_only))
+        plan_.findings.push_back(
+            {"read-only-disabled",
+             "read_only: false leaves the root filesystem writable",
+             f_.read_only->line});
+      Push("read_only", Action::kKeep,
+           IsInterpolated(f_.read_only->value)
+               ? "read_only comes from a variable; it is kept"
+               : fmt::format("the service sets read_only: {} explicitly",
+                             f_.read_only->value),
+           f_.read_only->line)
+          .values = {f_.read_only->value};
+      return;
+    }
+    read_only_ = true;
+    Decision& d = Push("read_only", Action::kAdd,
+                       "make the root filesystem read-only; tmpfs gives "
+                       "scratch space");
+    d.kind = ValueKind::kBool;
+    d.values = {"true"};
+  }
+
+  void Tmpfs() {
+    if (b_.tmpfs.empty() && !(image_ && read_only_)) return;
+    if (Skipped("tmpfs")) return;
+    std::vector<std::string> mounted;
+    for (const Located& t : f_.tmpfs) mounted.push_back(MountPath(t.value));
+    auto want = [&](const std::string& path, std::string reason,
+                    std::string source) {
+      std::string p = MountPath(path);
+      for (const Located& v : f_.volume_targets)
+        if (MountPath(v.value) == p) {
+          Push("tmpfs", Action::kSkip,
+               fmt::format("a volume already mounts {}", p), v.line)
+              .values = {p};
+          return;
+        }
+      if (Has(mounted, p)) {
+        for (const Located& t : f_.tmpfs)
+          if (MountPath(t.value) == p)
+            Push("tmpfs", Action::kKeep,
+                 fmt::format("the service already mounts a tmpfs at {}", p),
+                 t.line)
+                .values = {t.value};
+        return;
+      }
+      mounted.push_back(p);
+      std::string entry = path;
+      if (image_ && !RunsAsRoot() && !uid_.empty() &&
+          Has(image_->root_owned, p) && path.find(':') == std::string::npos) {
+        std::string uid = uid_.substr(0, uid_.find(':'));
+        std::string gid = uid_.find(':') == std::string::npos
+                              ? uid
+                              : uid_.substr(uid_.find(':') + 1);
+        entry += fmt::format(":uid={},gid={}", uid, gid);
+        reason += fmt::format("; it is root-owned in the image, so the tmpfs "
+                              "is given to {}", uid_);
+      }
+      Decision& d = Push("tmpfs", Action::kAdd, std::move(reason));
+      d.list = true;
+      d.values = {entry};
+      d.source = std::move(source);
+    };
+    for (const std::string& t : b_.tmpfs)
+      want(t, "writable scratch space for /tmp", "");
+    if (image_ && read_only_)
+      for (const std::string& t : image_->tmpfs)
+        want(t,
+             fmt::format("image {} writes to {} at run time", image_->name, t),
+             image_->source);
+  }
+
+  void Extra() {
+    for (const ExtraKey& e : b_.extra) {
+      if (Skipped(e.key)) continue;
+      if (Has(f_.keys, e.key)) {
+        Push(e.key, Action::kKeep,
+             fmt::format("the service sets {} itself", e.key));
+        continue;
+      }
+      Decision& d = Push(e.key, Action::kAdd,
+                         fmt::format("baseline \"{}\" sets {}", b_.name, e.key));
+      d.kind = ValueKind::kYaml;
+      d.values = {e.yaml};
+    }
+    if (image_)
+      for (const std::string& w : image_->warnings)
+        plan_.findings.push_back({"image-note", w, f_.line});
+  }
+
+  const ServiceFacts& f_;
+  const Baseline& b_;
+  std::optional<ImageFact> image_;
+  std::vector<std::string> skip_;
+  ServicePlan plan_;
+  bool runs_as_root_ = false;
+  bool read_only_ = false;
+  std::string uid_;
+};
+
+}  // namespace
+
+const char* ActionName(Action a) {
+  switch (a) {
+    case Action::kAdd: return "add";
+    case Action::kKeep: return "keep";
+    case Action::kSkip: return "skip";
+  }
+  return "?";
+}
+
+bool ServicePlan::HasAdditions() const {
+  for (const Decision& d : decisions)
+    if (d.action == Action::kAdd) return true;
+  return false;
+}
+
+const std::vector<std::string>& DockerDefaultCapabilities() {
+  static const std::vector<std::string> caps = {
+      "CHOWN",  "DAC_OVERRIDE", "FSETID",  "FOWNER",
+      "MKNOD",  "NET_RAW",      "SETGID",  "SETUID",
+      "SETFCAP", "SETPCAP",     "NET_BIND_SERVICE", "SYS_CHROOT",
+      "KILL",   "AUDIT_WRITE"};
+  return caps;
+}
+
+std::string NormalizeCapability(std::string_view cap) {
+  std::string out;
+  for (char c : cap) out += static_cast<char>(std::toupper(c));
+  if (out.compare(0, 4, "CAP_") == 0) out.erase(0, 4);
+  return out;
+}
+
+ServicePlan Resolve(const ServiceFacts& facts, const Baseline& baseline,
+                    const ImageFacts& images) {
+  return Resolver(facts, baseline, images).Run();
+}
+
+}  // namespace harden

@@ -1,0 +1,60 @@
+#include "harden/source_text.h"
+
+#include <algorithm>
+
+namespace harden {
+
+SourceText::SourceText(std::string bytes) : bytes_(std::move(bytes)) {
+  if (bytes_.compare(0, 3, "\xEF\xBB\xBF") == 0) bom_size_ = 3;
+  line_starts_.push_back(0);
+  bool eol_seen = false;
+  for (size_t i = 0; i < bytes_.size(); ++i) {
+    if (bytes_[i] != '\n') continue;
+    if (!eol_seen) {
+      eol_seen = true;
+      if (i > 0 && bytes_[i - 1] == '\r') eol_ = "\r\n";
+    }
+    if (i + 1 < bytes_.size()) line_starts_.push_back(i + 1);
+  }
+}
+
+size_t SourceText::LineEndWithEol(size_t line) const {
+  return line + 1 < line_starts_.size() ? line_starts_[line + 1]
+                                        : bytes_.size();
+}
+
+size_t SourceText::LineEnd(size_t line) const {
+  size_t end = LineEndWithEol(line);
+  if (end > LineStart(line) && bytes_[end - 1] == '\n') {
+    --end;
+    if (end > LineStart(line) && bytes_[end - 1] == '\r') --end;
+  }
+  return end;
+}
+
+size_t SourceText::LineOf(size_t offset) const {
+  auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
+  return static_cast<size_t>(it - line_starts_.begin()) - 1;
+}
+
+std::string_view SourceText::Line(size_t line) const {
+  return std::string_view(bytes_).substr(LineStart(line),
+                                         LineEnd(line) - LineStart(line));
+}
+
+size_t IndentOf(std::string_view line) {
+  size_t n = 0;
+  while (n < line.size() && line[n] == ' ') ++n;
+  return n;
+}
+
+bool IsBlank(std::string_view line) {
+  return line.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
+bool IsCommentLine(std::string_view line) {
+  size_t i = line.find_first_not_of(" \t");
+  return i != std::string_view::npos && line[i] == '#';
+}
+
+}  // namespace harden
