@@ -108,15 +108,22 @@ std::optional<size_t> AfterColon(const SourceText& src, const Node* key) {
   return std::nullopt;
 }
 
-bool StartsBlockScalar(std::string_view t, const Node* n) {
-  if (n->kind != NodeKind::kScalar || n->plain) return false;
+enum class BlockScalar { kNone, kClip, kKeep };
+
+// Whether `n` is a | or > block scalar, and whether it keeps its trailing
+// blank lines (the '+' chomping indicator), which then belong to it.
+BlockScalar BlockScalarStyle(std::string_view t, const Node* n) {
+  if (n->kind != NodeKind::kScalar || n->plain) return BlockScalar::kNone;
   size_t i = n->offset;
   // Skip a tag or an anchor before the indicator.
   while (i < t.size() && (t[i] == '!' || t[i] == '&')) {
     while (i < t.size() && t[i] != ' ' && t[i] != '\n') ++i;
     while (i < t.size() && t[i] == ' ') ++i;
   }
-  return i < t.size() && (t[i] == '|' || t[i] == '>');
+  if (i >= t.size() || (t[i] != '|' && t[i] != '>')) return BlockScalar::kNone;
+  for (++i; i < t.size() && t[i] != ' ' && t[i] != '\n' && t[i] != '\r'; ++i)
+    if (t[i] == '+') return BlockScalar::kKeep;
+  return BlockScalar::kClip;
 }
 
 bool IsDashLine(std::string_view line, size_t indent) {
@@ -130,11 +137,15 @@ bool IsDashLine(std::string_view line, size_t indent) {
 // Comment lines directly below that belong to the block (indented at least
 // `k`) stay above the insertion; blank lines and what follows do not.
 size_t BlockEnd(const SourceText& src, size_t last_line, size_t k,
-                bool block_scalar) {
+                BlockScalar scalar) {
+  const bool block_scalar = scalar != BlockScalar::kNone;
   size_t content_end = last_line;
   for (size_t l = last_line + 1; l < src.line_count(); ++l) {
     std::string_view line = src.Line(l);
-    if (IsBlank(line)) continue;
+    if (IsBlank(line)) {
+      if (scalar == BlockScalar::kKeep) content_end = l;
+      continue;
+    }
     size_t ind = IndentOf(line);
     bool comment = IsCommentLine(line);
     if (comment && !(block_scalar && ind > k)) continue;
@@ -145,7 +156,7 @@ size_t BlockEnd(const SourceText& src, size_t last_line, size_t k,
     break;
   }
   size_t end = content_end;
-  while (end + 1 < src.line_count()) {
+  while (scalar != BlockScalar::kKeep && end + 1 < src.line_count()) {
     std::string_view next = src.Line(end + 1);
     if (!IsCommentLine(next) || IndentOf(next) < k) break;
     ++end;
@@ -317,7 +328,7 @@ class Planner {
     size_t k = map->Key(0)->column;
     const Node* last_key = map->Key(map->MapSize() - 1);
     const Node* last_val = map->Value(map->MapSize() - 1);
-    size_t at = BlockEnd(src_, last_key->line, k, StartsBlockScalar(t_, last_val));
+    size_t at = BlockEnd(src_, last_key->line, k, BlockScalarStyle(t_, last_val));
     const std::string& eol = src_.eol();
     std::string text;
     for (const NewKey& nk : keys) {
@@ -379,11 +390,11 @@ class Planner {
       size_t col = dash - src_.LineStart(src_.LineOf(dash));
       size_t gap = own->children.front()->offset - first_dash;
       size_t at = BlockEnd(src_, src_.LineOf(dash), col,
-                           StartsBlockScalar(t_, last));
+                           BlockScalarStyle(t_, last));
       const std::string& eol = src_.eol();
       std::string text;
       for (const std::string& v : add.values)
-        text += Indent(col) + "-" + Indent(gap) + RenderItem(own, v, false) + eol;
+        text += Indent(col) + "-" + Indent(gap - 1) + RenderItem(own, v, false) + eol;
       if (at == t_.size() && !t_.empty() && t_.back() != '\n')
         text = eol + text.substr(0, text.size() - eol.size());
       return Add({at, 0, text}, last);

@@ -1,0 +1,88 @@
+// Golden cases: testdata/<case>/input.yaml hardened must give exactly
+// expected.yaml, and hardening expected.yaml again must change nothing.
+// A case may hold `args` (extra command-line arguments, one per line, e.g.
+// a baseline) and `explain.txt` (the expected --explain output).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "test_util.h"
+
+namespace fs = std::filesystem;
+using harden_test::ReadAll;
+using harden_test::RunInProcess;
+using harden_test::TestdataDir;
+
+namespace {
+
+// Case folders under testdata/ that hold `file`.
+std::vector<std::string> Cases(const char* file) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(TestdataDir()))
+    if (fs::exists(e.path() / file))
+      out.push_back(e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> Args(const fs::path& dir) {
+  std::vector<std::string> args;
+  if (!fs::exists(dir / "args")) return args;
+  std::ifstream in(dir / "args");
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) args.push_back(line);
+  return args;
+}
+
+class GoldenTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GoldenTest, HardensToExpected) {
+  fs::path dir = fs::path(TestdataDir()) / GetParam();
+  std::vector<std::string> args = Args(dir);
+  args.push_back("--stdout");
+  args.push_back((dir / "input.yaml").string());
+  auto r = RunInProcess(args);
+  ASSERT_EQ(0, r.exit_code) << r.err;
+  EXPECT_EQ(ReadAll((dir / "expected.yaml").string()), r.out);
+}
+
+TEST_P(GoldenTest, ExpectedIsAlreadyHardened) {
+  fs::path dir = fs::path(TestdataDir()) / GetParam();
+  std::vector<std::string> args = Args(dir);
+  args.push_back("--check");
+  args.push_back((dir / "expected.yaml").string());
+  auto r = RunInProcess(args);
+  EXPECT_EQ(0, r.exit_code) << r.out << r.err;
+  EXPECT_EQ("", r.out);
+}
+
+class ExplainTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ExplainTest, ExplainsAsExpected) {
+  fs::path dir = fs::path(TestdataDir()) / GetParam();
+  std::vector<std::string> args = Args(dir);
+  args.push_back("--explain");
+  args.push_back("input.yaml");
+  fs::path cwd = fs::current_path();
+  fs::current_path(dir);
+  auto r = RunInProcess(args);
+  fs::current_path(cwd);
+  ASSERT_EQ(0, r.exit_code) << r.err;
+  EXPECT_EQ(ReadAll((dir / "explain.txt").string()), r.out);
+}
+
+std::string Name(const ::testing::TestParamInfo<std::string>& info) {
+  std::string n = info.param;
+  for (char& c : n)
+    if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+  return n;
+}
+
+INSTANTIATE_TEST_SUITE_P(Testdata, GoldenTest,
+                         ::testing::ValuesIn(Cases("expected.yaml")), Name);
+INSTANTIATE_TEST_SUITE_P(Testdata, ExplainTest,
+                         ::testing::ValuesIn(Cases("explain.txt")), Name);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ExplainTest);
+
+}  // namespace
