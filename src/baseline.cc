@@ -100,6 +100,10 @@ Expected<Baseline> ParseBaseline(std::string_view text,
       err = want_bool(&b.image_facts);
     } else if (key == "fail_on_findings") {
       err = want_bool(&b.fail_on_findings);
+    } else if (key == "allowed_cap_add") {
+      std::vector<std::string> caps;
+      err = want_list(&caps);
+      b.allowed_cap_add = caps;
     } else if (key == "set") {
       if (!v.IsMap()) {
         err = At(path, v, "\"set\" must be a mapping of service keys");
@@ -120,7 +124,7 @@ Expected<Baseline> ParseBaseline(std::string_view text,
       err = At(path, entry.first, fmt::format(
           "unknown key \"{}\" (expected name, description, user, cap_drop, "
           "cap_add, no_new_privileges, read_only, tmpfs, image_facts, "
-          "fail_on_findings, set)", key));
+          "fail_on_findings, allowed_cap_add, set)", key));
     }
     if (err) return *err;
   }

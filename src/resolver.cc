@@ -164,9 +164,18 @@ class Resolver {
       else if (s == "label:disable")
         add("label-disable", "label:disable turns off SELinux labelling", o.line);
     }
-    for (const Located& c : f_.cap_add)
-      if (NormalizeCapability(c.value) == "ALL")
+    for (const Located& c : f_.cap_add) {
+      std::string cap = NormalizeCapability(c.value);
+      if (cap == "ALL") {
         add("cap-add-all", "cap_add: [ALL] grants every capability", c.line);
+      } else if (b_.allowed_cap_add && !Has(*b_.allowed_cap_add, cap)) {
+        add("cap-add-not-allowed",
+            fmt::format("cap_add {} is not allowed by baseline \"{}\" "
+                        "(allowed: {})", c.value, b_.name,
+                        Join(*b_.allowed_cap_add)),
+            c.line);
+      }
+    }
     if (f_.x_harden_error)
       add("x-harden-invalid", f_.x_harden_error->message,
           f_.x_harden_error->line);
@@ -444,7 +453,9 @@ const std::vector<std::string>& DockerDefaultCapabilities() {
 std::string NormalizeCapability(std::string_view cap) {
   std::string out;
   for (char c : cap) out += static_cast<char>(std::toupper(c));
-  if (out.compare(0, 4, "CAP_") == 0) out.erase(0, 4);
+  // Docker adds the prefix before it looks a name up; only a bare "ALL"
+  // means every capability ("CAP_ALL" is no capability at all).
+  if (out.compare(0, 4, "CAP_") == 0 && out != "CAP_ALL") out.erase(0, 4);
   return out;
 }
 

@@ -34,6 +34,8 @@ struct Baseline {
   std::vector<std::string> tmpfs;          ///< e.g. {"/tmp"}
   bool image_facts = true;                 ///< use baselines/images.yaml
   bool fail_on_findings = false;           ///< --check fails on findings
+  /// When set, a cap_add entry outside this list is a finding.
+  std::optional<std::vector<std::string>> allowed_cap_add;
   std::vector<ExtraKey> extra;             ///< set-if-absent service keys
 };
 

@@ -1,0 +1,274 @@
+#include "harden/resolver.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace harden {
+namespace {
+
+using ::testing::ElementsAre;
+
+// Facts for tests, independent of the shipped images.yaml.
+const ImageFacts& TestImages() {
+  static const ImageFacts facts = ImageFacts::Parse(R"(
+version: 1
+images:
+  - name: postgres
+    match: [postgres]
+    source: "test source"
+    user: "999:999"
+    tmpfs: [/var/run/postgresql]
+    variants:
+      - tag_contains: alpine
+        user: "70:70"
+  - name: nginx
+    match: [nginx]
+    source: "nginx source"
+    user: "101:101"
+    root_caps: [CHOWN, SETUID, SETGID]
+    tmpfs: [/var/cache/nginx, /run]
+    root_owned: [/var/cache/nginx, /run]
+  - name: grafana
+    match: [grafana/grafana, grafana]
+    source: "grafana source"
+    image_user: true
+  - name: caddy
+    match: [caddy]
+    source: "caddy source"
+    caps: [NET_BIND_SERVICE]
+  - name: bitnami
+    match: ["bitnami/*"]
+    source: "bitnami source"
+    image_user: true
+)", "test-images.yaml").value();
+  return facts;
+}
+
+Baseline Default() { return LoadBaseline("default").value(); }
+
+const Decision* Find(const ServicePlan& p, const std::string& key,
+                     Action action) {
+  for (const Decision& d : p.decisions)
+    if (d.key == key && d.action == action) return &d;
+  return nullptr;
+}
+
+std::vector<std::string> Added(const ServicePlan& p, const std::string& key) {
+  std::vector<std::string> out;
+  for (const Decision& d : p.decisions)
+    if (d.key == key && d.action == Action::kAdd)
+      out.insert(out.end(), d.values.begin(), d.values.end());
+  return out;
+}
+
+bool HasFinding(const ServicePlan& p, const std::string& id) {
+  for (const Finding& f : p.findings)
+    if (f.id == id) return true;
+  return false;
+}
+
+ServiceFacts Facts(const std::string& image) {
+  ServiceFacts f;
+  f.name = "svc";
+  f.line = 2;
+  if (!image.empty()) f.image = Located{image, 3};
+  return f;
+}
+
+TEST(ResolverTest, PlainBaselineForAnUnknownImage) {
+  ServicePlan p = Resolve(Facts("example/app"), Default(), TestImages());
+  EXPECT_THAT(Added(p, "user"), ElementsAre("1000:1000"));
+  EXPECT_THAT(Added(p, "cap_drop"), ElementsAre("ALL"));
+  EXPECT_THAT(Added(p, "security_opt"), ElementsAre("no-new-privileges:true"));
+  EXPECT_THAT(Added(p, "read_only"), ElementsAre("true"));
+  EXPECT_THAT(Added(p, "tmpfs"), ElementsAre("/tmp"));
+  EXPECT_TRUE(Added(p, "cap_add").empty());
+}
+
+TEST(ResolverTest, ExplicitUserIsKeptEvenRoot) {
+  ServiceFacts f = Facts("example/app");
+  f.user = Located{"root", 5};
+  ServicePlan p = Resolve(f, Default(), TestImages());
+  const Decision* d = Find(p, "user", Action::kKeep);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(5, d->line);
+  EXPECT_TRUE(Added(p, "user").empty());
+  EXPECT_TRUE(HasFinding(p, "runs-as-root"));
+}
+
+TEST(ResolverTest, ReadOnlyFalseAndNnpFalseAreKept) {
+  ServiceFacts f = Facts("example/app");
+  f.read_only = Located{"false", 4};
+  f.security_opt = {{"no-new-privileges:false", 6}};
+  ServicePlan p = Resolve(f, Default(), TestImages());
+  EXPECT_TRUE(Added(p, "read_only").empty());
+  EXPECT_TRUE(Added(p, "security_opt").empty());
+  EXPECT_TRUE(HasFinding(p, "read-only-disabled"));
+  EXPECT_TRUE(HasFinding(p, "nnp-disabled"));
+}
+
+TEST(ResolverTest, EveryNnpSpellingCounts) {
+  for (const char* s : {"no-new-privileges", "no-new-privileges:true",
+                        "no-new-privileges=true"}) {
+    ServiceFacts f = Facts("example/app");
+    f.security_opt = {{s, 6}};
+    ServicePlan p = Resolve(f, Default(), TestImages());
+    EXPECT_TRUE(Added(p, "security_opt").empty()) << s;
+  }
+}
+
+TEST(ResolverTest, CapabilityNamesFollowDockerSemantics) {
+  ServiceFacts f = Facts("example/app");
+  f.cap_drop = {{"cap_all", 4}};  // not a capability: ALL is still added
+  ServicePlan p = Resolve(f, Default(), TestImages());
+  EXPECT_THAT(Added(p, "cap_drop"), ElementsAre("ALL"));
+  f.cap_drop = {{"all", 4}};
+  p = Resolve(f, Default(), TestImages());
+  EXPECT_TRUE(Added(p, "cap_drop").empty());
+  EXPECT_EQ("SYS_ADMIN", NormalizeCapability("cap_sys_admin"));
+  EXPECT_EQ("NET_RAW", NormalizeCapability("NET_RAW"));
+}
+
+TEST(ResolverTest, PrivilegedIsReported) {
+  ServiceFacts f = Facts("example/app");
+  f.privileged = Located{"true", 7};
+  ServicePlan p = Resolve(f, Default(), TestImages());
+  ASSERT_TRUE(HasFinding(p, "privileged"));
+  EXPECT_THAT(Added(p, "cap_drop"), ElementsAre("ALL"));
+}
+
+TEST(ResolverTest, NeverATmpfsOverAVolume) {
+  ServiceFacts f = Facts("example/app");
+  f.volume_targets = {{"/tmp", 8}};
+  ServicePlan p = Resolve(f, Default(), TestImages());
+  EXPECT_TRUE(Added(p, "tmpfs").empty());
+  const Decision* d = Find(p, "tmpfs", Action::kSkip);
+  ASSERT_TRUE(d);
+  EXPECT_EQ("a volume already mounts /tmp", d->reason);
+  EXPECT_EQ(8, d->line);
+}
+
+TEST(ResolverTest, ExistingTmpfsWithOptionsCounts) {
+  ServiceFacts f = Facts("example/app");
+  f.tmpfs = {{"/tmp:size=64m", 8}};
+  ServicePlan p = Resolve(f, Default(), TestImages());
+  EXPECT_TRUE(Added(p, "tmpfs").empty());
+}
+
+TEST(ResolverTest, PostgresRunsAsItsOwnAccount) {
+  ServicePlan p = Resolve(Facts("postgres:16"), Default(), TestImages());
+  EXPECT_THAT(Added(p, "user"), ElementsAre("999:999"));
+  EXPECT_THAT(Added(p, "tmpfs"), ElementsAre("/tmp", "/var/run/postgresql"));
+  EXPECT_EQ("test source", Find(p, "user", Action::kAdd)->source);
+  p = Resolve(Facts("docker.io/library/postgres:16-alpine"), Default(),
+              TestImages());
+  EXPECT_THAT(Added(p, "user"), ElementsAre("70:70"));
+}
+
+TEST(ResolverTest, NginxTmpfsIsGivenToItsUser) {
+  ServicePlan p = Resolve(Facts("nginx:1.27"), Default(), TestImages());
+  EXPECT_THAT(Added(p, "user"), ElementsAre("101:101"));
+  EXPECT_THAT(Added(p, "tmpfs"),
+              ElementsAre("/tmp", "/var/cache/nginx:uid=101,gid=101",
+                          "/run:uid=101,gid=101"));
+  EXPECT_TRUE(Added(p, "cap_add").empty());
+}
+
+TEST(ResolverTest, NginxKeptAsRootGetsItsEntrypointCapabilities) {
+  ServiceFacts f = Facts("nginx");
+  f.user = Located{"0", 4};
+  ServicePlan p = Resolve(f, Default(), TestImages());
+  EXPECT_THAT(Added(p, "cap_add"), ElementsAre("CHOWN", "SETUID", "SETGID"));
+  EXPECT_THAT(Added(p, "tmpfs"), ElementsAre("/tmp", "/var/cache/nginx", "/run"));
+}
+
+TEST(ResolverTest, ImagesWithTheirOwnUserGetNone) {
+  for (const char* image : {"grafana/grafana:11.0.0", "bitnami/redis:7.2",
+                            "ghcr.io/bitnami/redis@sha256:abcd"}) {
+    ServicePlan p = Resolve(Facts(image), Default(), TestImages());
+    EXPECT_TRUE(Added(p, "user").empty()) << image;
+    EXPECT_TRUE(Find(p, "user", Action::kKeep)) << image;
+  }
+}
+
+TEST(ResolverTest, CaddyKeepsItsFileCapability) {
+  ServicePlan p = Resolve(Facts("caddy:2"), Default(), TestImages());
+  EXPECT_THAT(Added(p, "cap_add"), ElementsAre("NET_BIND_SERVICE"));
+  ServiceFacts f = Facts("caddy:2");
+  f.cap_add = {{"cap_net_bind_service", 5}};
+  p = Resolve(f, Default(), TestImages());
+  EXPECT_TRUE(Added(p, "cap_add").empty());
+}
+
+TEST(ResolverTest, OptOutLeavesTheServiceAlone) {
+  ServiceFacts f = Facts("example/app");
+  f.opt_out = true;
+  ServicePlan p = Resolve(f, Default(), TestImages());
+  EXPECT_FALSE(p.HasAdditions());
+  EXPECT_TRUE(HasFinding(p, "opt-out"));
+}
+
+TEST(ResolverTest, SkipNamesControlsAndCarriesTheReason) {
+  ServiceFacts f = Facts("example/app");
+  f.skip = {"read_only", "user"};
+  f.skip_reason = "writes to /var/lib/app";
+  ServicePlan p = Resolve(f, Default(), TestImages());
+  EXPECT_TRUE(Added(p, "read_only").empty());
+  EXPECT_TRUE(Added(p, "user").empty());
+  EXPECT_THAT(Added(p, "cap_drop"), ElementsAre("ALL"));
+  const Decision* d = Find(p, "read_only", Action::kSkip);
+  ASSERT_TRUE(d);
+  EXPECT_EQ("x-harden skips read_only: writes to /var/lib/app", d->reason);
+}
+
+TEST(ResolverTest, PreserveMakesDockerDefaultsExplicit) {
+  ServiceFacts f = Facts("example/app");
+  f.cap_drop = {{"NET_RAW", 4}, {"cap_mknod", 5}};
+  f.cap_add = {{"SYS_TIME", 6}};
+  ServicePlan p = Resolve(f, LoadBaseline("preserve").value(), TestImages());
+  EXPECT_THAT(Added(p, "cap_drop"), ElementsAre("ALL"));
+  EXPECT_THAT(Added(p, "cap_add"),
+              ElementsAre("CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER",
+                          "SETGID", "SETUID", "SETFCAP", "SETPCAP",
+                          "NET_BIND_SERVICE", "SYS_CHROOT", "KILL",
+                          "AUDIT_WRITE"));
+  EXPECT_TRUE(Added(p, "user").empty());
+  EXPECT_TRUE(Added(p, "read_only").empty());
+}
+
+TEST(ResolverTest, StrictReportsCapabilitiesOutsideItsList) {
+  ServiceFacts f = Facts("example/app");
+  f.cap_add = {{"SYS_ADMIN", 6}, {"NET_BIND_SERVICE", 7}};
+  ServicePlan p = Resolve(f, LoadBaseline("strict").value(), TestImages());
+  size_t n = 0;
+  for (const Finding& x : p.findings) n += x.id == "cap-add-not-allowed";
+  EXPECT_EQ(1u, n);
+}
+
+TEST(ResolverTest, HostNamespacesAndSocketsAreFindings) {
+  ServiceFacts f = Facts("example/app");
+  f.network_mode = Located{"host", 4};
+  f.pid = Located{"host", 5};
+  f.ipc = Located{"host", 6};
+  f.userns_mode = Located{"host", 7};
+  f.volume_sources = {{"/var/run/docker.sock", 8}};
+  f.security_opt = {{"seccomp=unconfined", 9}, {"apparmor:unconfined", 10},
+                    {"label:disable", 11}};
+  ServicePlan p = Resolve(f, Default(), TestImages());
+  for (const char* id : {"host-network", "host-pid", "host-ipc", "host-userns",
+                         "docker-socket", "seccomp-unconfined",
+                         "apparmor-unconfined", "label-disable"})
+    EXPECT_TRUE(HasFinding(p, id)) << id;
+}
+
+TEST(ImageRefTest, StripsRegistryLibraryTagAndDigest) {
+  EXPECT_EQ("postgres", ParseImageRef("postgres").repository);
+  EXPECT_EQ("postgres", ParseImageRef("docker.io/library/postgres:16").repository);
+  EXPECT_EQ("16", ParseImageRef("docker.io/library/postgres:16").tag);
+  EXPECT_EQ("nginx", ParseImageRef("localhost:5000/nginx@sha256:ab").repository);
+  EXPECT_EQ("bitnami/redis", ParseImageRef("ghcr.io/bitnami/redis:7").repository);
+  EXPECT_EQ("${PG:-15}", ParseImageRef("postgres:${PG:-15}").tag);
+}
+
+}  // namespace
+}  // namespace harden
