@@ -195,9 +195,13 @@ struct NewKey {
 
 class Planner {
  public:
-  Planner(const SourceText& src, const ComposeModel& model)
+  Planner(const SourceText& src, const ComposeModel& model,
+          const std::vector<ServicePlan>& plans)
       : src_(src), t_(src.view()), model_(model), edits_(src.view()) {
     DetectStyle();
+    for (size_t i = 0; i < model.service_nodes.size(); ++i)
+      if (model.service_nodes[i].own)
+        plan_of_[model.service_nodes[i].own] = &plans[i];
   }
 
   std::optional<Diagnostic> PlanService(const ServiceNode& s,
@@ -227,6 +231,7 @@ class Planner {
     std::vector<NewKey> new_keys;
     for (NewKey& add : adds) {
       const Node* own = OwnEntry(s.own, add.key);
+      if (!own && InheritsSameAddition(s.own, add)) continue;
       if (!own) {
         if (add.list) {
           // Inherited through a merge key: the service gets its own list,
@@ -274,6 +279,31 @@ class Planner {
     }
     if (!seq_known_) seq_indent_ = indent_known_ ? service_indent_ : 2;
     if (!indent_known_) service_indent_ = 2;
+  }
+
+  // True when `map` merges another service's mapping that lacks the key
+  // today but gets exactly this addition: the service then inherits it
+  // after the edit, and writing it again would only repeat it.
+  bool InheritsSameAddition(const Node* map, const NewKey& add) const {
+    const Node* merge = OwnEntry(map, "<<");
+    if (!merge) return false;
+    std::vector<const Node*> sources;
+    const Node* m = merge->Resolved();
+    if (m->IsMapping()) sources.push_back(m);
+    if (m->IsSequence())
+      for (const Node* item : m->children) sources.push_back(item->Resolved());
+    for (const Node* src : sources) {
+      if (Lookup(src, add.key)) return false;  // inherited as it is today
+      auto it = plan_of_.find(src);
+      if (it == plan_of_.end()) continue;
+      std::vector<std::string> given;
+      for (const Decision& d : it->second->decisions)
+        if (d.action == Action::kAdd && d.key == add.key)
+          given.insert(given.end(), d.values.begin(), d.values.end());
+      if (given.empty()) continue;
+      return given == add.values;
+    }
+    return false;
   }
 
   // Offset of the '-' in front of a block sequence item, or npos.
@@ -516,6 +546,7 @@ class Planner {
   const SourceText& src_;
   std::string_view t_;
   const ComposeModel& model_;
+  std::map<const Node*, const ServicePlan*> plan_of_;
   EditList edits_;
   struct Insert {
     std::string text;
@@ -542,7 +573,7 @@ std::string RenderScalar(const std::string& value, bool flow) {
 
 Expected<EditList> PlanEdits(const SourceText& source, const ComposeModel& model,
                              const std::vector<ServicePlan>& plans) {
-  Planner planner(source, model);
+  Planner planner(source, model, plans);
   for (size_t i = 0; i < model.service_nodes.size(); ++i)
     if (auto err = planner.PlanService(model.service_nodes[i], plans[i]))
       return *err;

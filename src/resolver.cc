@@ -70,7 +70,7 @@ class Resolver {
   ServicePlan Run() {
     Findings();
     if (f_.opt_out) {
-      Skip("x-harden", "the service opts out with x-harden: false");
+      Skip("all", "the service opts out with x-harden: false");
       plan_.findings.push_back(
           {"opt-out", "x-harden: false: the service is left as it is",
            f_.line});

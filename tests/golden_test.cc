@@ -50,11 +50,11 @@ TEST_P(GoldenTest, HardensToExpected) {
 TEST_P(GoldenTest, ExpectedIsAlreadyHardened) {
   fs::path dir = fs::path(TestdataDir()) / GetParam();
   std::vector<std::string> args = Args(dir);
-  args.push_back("--check");
+  args.push_back("--stdout");
   args.push_back((dir / "expected.yaml").string());
   auto r = RunInProcess(args);
-  EXPECT_EQ(0, r.exit_code) << r.out << r.err;
-  EXPECT_EQ("", r.out);
+  ASSERT_EQ(0, r.exit_code) << r.err;
+  EXPECT_EQ(ReadAll((dir / "expected.yaml").string()), r.out);
 }
 
 class ExplainTest : public ::testing::TestWithParam<std::string> {};
@@ -84,5 +84,19 @@ INSTANTIATE_TEST_SUITE_P(Testdata, GoldenTest,
 INSTANTIATE_TEST_SUITE_P(Testdata, ExplainTest,
                          ::testing::ValuesIn(Cases("explain.txt")), Name);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ExplainTest);
+
+}  // namespace
+
+namespace {
+
+TEST(StrictBaselineTest, CheckFailsOnFindingsEvenWhenHardened) {
+  fs::path dir = fs::path(TestdataDir()) / "baseline-strict";
+  auto r = RunInProcess({"--baseline", "strict", "--check",
+                         (dir / "expected.yaml").string()});
+  EXPECT_EQ(1, r.exit_code);
+  EXPECT_EQ("", r.out);
+  r = RunInProcess({"--check", (dir / "expected.yaml").string()});
+  EXPECT_EQ(0, r.exit_code) << "the default baseline reports, never fails";
+}
 
 }  // namespace
