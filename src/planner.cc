@@ -218,6 +218,8 @@ class Planner {
       }
       it->values.insert(it->values.end(), d.values.begin(), d.values.end());
     }
+    if (s.own)
+      if (auto err = CheckInheritedAdditions(s, adds)) return err;
     if (adds.empty()) return std::nullopt;
 
     if (s.value->kind == NodeKind::kAlias) {
@@ -304,6 +306,39 @@ class Planner {
       return given == add.values;
     }
     return false;
+  }
+
+  // A service that merges another service's mapping inherits what harden
+  // adds there. When it lacks a key today and was not meant to get one (an
+  // image with its own user, an x-harden skip), no edit of its own mapping
+  // can undo the inheritance: say so rather than write the wrong result.
+  std::optional<Diagnostic> CheckInheritedAdditions(
+      const ServiceNode& s, const std::vector<NewKey>& adds) const {
+    const Node* merge = OwnEntry(s.own, "<<");
+    if (!merge) return std::nullopt;
+    std::vector<const Node*> sources;
+    const Node* m = merge->Resolved();
+    if (m->IsMapping()) sources.push_back(m);
+    if (m->IsSequence())
+      for (const Node* item : m->children) sources.push_back(item->Resolved());
+    for (const Node* src : sources) {
+      auto it = plan_of_.find(src);
+      if (it == plan_of_.end()) continue;
+      for (const Decision& d : it->second->decisions) {
+        if (d.action != Action::kAdd || Lookup(s.own, d.key)) continue;
+        bool mine = std::any_of(adds.begin(), adds.end(), [&](const NewKey& k) {
+          return k.key == d.key;
+        });
+        if (mine) continue;
+        return At(s.key, fmt::format(
+            "service \"{}\" merges service \"{}\" (line {}), which gains "
+            "\"{}\", but \"{}\" must not get it; give \"{}\" its own "
+            "\"{}\" or add x-harden: {{skip: [{}]}} to \"{}\"",
+            s.name, it->second->service, it->second->line, d.key, s.name,
+            s.name, d.key, d.key, it->second->service));
+      }
+    }
+    return std::nullopt;
   }
 
   // Offset of the '-' in front of a block sequence item, or npos.

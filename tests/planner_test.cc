@@ -1,0 +1,95 @@
+#include "harden/planner.h"
+
+#include <gtest/gtest.h>
+
+#include "harden/harden.h"
+
+namespace harden {
+namespace {
+
+std::string Harden(const std::string& input) {
+  auto r = HardenText(input, LoadBaseline("default").value(),
+                      ImageFacts::Shipped());
+  if (!r) return "error: " + FormatDiagnostic(r.error());
+  return r->output;
+}
+
+TEST(RenderScalarTest, QuotesOnlyWhatAPlainScalarWouldMisread) {
+  EXPECT_EQ("ALL", RenderScalar("ALL", false));
+  EXPECT_EQ("/tmp", RenderScalar("/tmp", true));
+  EXPECT_EQ("\"1000:1000\"", RenderScalar("1000:1000", false));  // base 60
+  EXPECT_EQ("\"999\"", RenderScalar("999", false));
+  EXPECT_EQ("\"true\"", RenderScalar("true", false));
+  EXPECT_EQ("\"no\"", RenderScalar("no", false));
+  EXPECT_EQ("no-new-privileges:true", RenderScalar("no-new-privileges:true", false));
+  EXPECT_EQ("\"no-new-privileges:true\"", RenderScalar("no-new-privileges:true", true));
+  EXPECT_EQ("\"/run:uid=101,gid=101\"", RenderScalar("/run:uid=101,gid=101", true));
+  EXPECT_EQ("a \"b\"", RenderScalar("a \"b\"", false));  // plain is fine
+  EXPECT_EQ("\"\\\"b\\\"\"", RenderScalar("\"b\"", false));
+  EXPECT_EQ("\"#x\"", RenderScalar("#x", false));
+  EXPECT_EQ("\"\"", RenderScalar("", false));
+}
+
+TEST(PlannerTest, FlowSequenceWithTrailingCommaAndComment) {
+  EXPECT_EQ(
+      "services:\n"
+      "  a:\n"
+      "    image: example/a\n"
+      "    user: \"1000:1000\"\n"
+      "    cap_drop: [\n"
+      "      NET_RAW, ALL  # not needed\n"
+      "    ]\n"
+      "    security_opt: [\"no-new-privileges:true\"]\n"
+      "    read_only: true\n"
+      "    tmpfs: [/tmp]\n",
+      Harden("services:\n"
+             "  a:\n"
+             "    image: example/a\n"
+             "    user: \"1000:1000\"\n"
+             "    cap_drop: [\n"
+             "      NET_RAW,  # not needed\n"
+             "    ]\n"
+             "    security_opt: []\n"
+             "    read_only: true\n"
+             "    tmpfs: [/tmp]\n"));
+}
+
+TEST(PlannerTest, EmptyListValueGetsAFlowList) {
+  EXPECT_EQ(
+      "services:\n"
+      "  a:\n"
+      "    image: example/a\n"
+      "    user: \"1000:1000\"\n"
+      "    cap_drop: [ALL]\n"
+      "    security_opt: [\"no-new-privileges:true\"]  # to do\n"
+      "    read_only: true\n"
+      "    tmpfs: [/tmp]\n",
+      Harden("services:\n"
+             "  a:\n"
+             "    image: example/a\n"
+             "    user: \"1000:1000\"\n"
+             "    cap_drop: ~\n"
+             "    security_opt:  # to do\n"
+             "    read_only: true\n"
+             "    tmpfs: [/tmp]\n"));
+}
+
+TEST(PlannerTest, RefusesWhenAMergedServiceWouldLeakAnAddition) {
+  EXPECT_EQ(
+      "error: <input>:4:3: error: service \"dash\" merges service \"base\" "
+      "(line 2), which gains \"user\", but \"dash\" must not get it; give "
+      "\"dash\" its own \"user\" or add x-harden: {skip: [user]} to \"base\"",
+      [] {
+        auto r = HardenText(
+            "services:\n  base: &base\n    image: example/base\n  dash:\n"
+            "    <<: *base\n    image: example/dash\n"
+            "    x-harden: {skip: [user]}\n",
+            LoadBaseline("default").value(), ImageFacts::Shipped());
+        Diagnostic d = r.error();
+        d.path = "<input>";
+        return "error: " + FormatDiagnostic(d);
+      }());
+}
+
+}  // namespace
+}  // namespace harden
