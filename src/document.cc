@@ -28,9 +28,11 @@ struct ParseError {
   std::string message;
 };
 
+}  // namespace
+
 class TreeBuilder : public YAML::EventHandler {
  public:
-  TreeBuilder(std::deque<Node>* nodes, size_t base) : nodes_(nodes), base_(base) {}
+  TreeBuilder(Document* doc, size_t base) : doc_(doc), base_(base) {}
 
   const Node* root() const { return root_; }
 
@@ -73,13 +75,13 @@ class TreeBuilder : public YAML::EventHandler {
     Close();
   }
   void OnAnchor(const YAML::Mark&, const std::string& name) override {
-    pending_anchor_ = name;
+    pending_anchor_ = *doc_->names_.insert(name).first;
   }
 
  private:
   Node* Make(NodeKind kind, const YAML::Mark& mark, YAML::anchor_t anchor) {
-    nodes_->emplace_back();
-    Node* n = &nodes_->back();
+    doc_->nodes_.emplace_back();
+    Node* n = &doc_->nodes_.back();
     n->kind = kind;
     n->offset = base_ + static_cast<size_t>(mark.pos);
     n->line = mark.line;
@@ -90,13 +92,13 @@ class TreeBuilder : public YAML::EventHandler {
     }
     return n;
   }
-  static void SetTag(Node* n, const std::string& tag) {
+  void SetTag(Node* n, const std::string& tag) {
     if (tag == "?") return;            // plain, no tag
     if (tag == "!") {                  // quoted or block scalar
       n->plain = false;
       return;
     }
-    n->tag = tag;
+    n->tag = *doc_->names_.insert(tag).first;
   }
   void Open(NodeKind kind, const YAML::Mark& mark, const std::string& tag,
             YAML::anchor_t anchor, YAML::EmitterStyle::value style) {
@@ -108,19 +110,32 @@ class TreeBuilder : public YAML::EventHandler {
     n->flow = style == YAML::EmitterStyle::Flow;
     Attach(n);
     stack_.push_back(n);
+    if (pending_.size() < stack_.size()) pending_.emplace_back();
+    pending_[stack_.size() - 1].clear();
   }
-  void Close() { stack_.pop_back(); }
+  // Children are gathered per open collection and stored once, exactly
+  // sized, when it closes.
+  void Close() {
+    std::vector<const Node*>& kids = pending_[stack_.size() - 1];
+    if (!kids.empty()) {
+      doc_->lists_.emplace_back(kids.begin(), kids.end());
+      const auto& stored = doc_->lists_.back();
+      stack_.back()->children = NodeList(stored.data(), stored.size());
+    }
+    stack_.pop_back();
+  }
   void Attach(Node* n) {
     if (stack_.empty())
       root_ = n;
     else
-      stack_.back()->children.push_back(n);
+      pending_[stack_.size() - 1].push_back(n);
   }
-  static void CheckDuplicateKeys(const Node* map) {
-    if (map->MapSize() < 2) return;
+  void CheckDuplicateKeys(const Node*) {
+    const std::vector<const Node*>& kids = pending_[stack_.size() - 1];
+    if (kids.size() < 4) return;
     std::unordered_set<std::string_view> seen;
-    for (size_t i = 0; i < map->MapSize(); ++i) {
-      const Node* k = map->Key(i);
+    for (size_t i = 0; i < kids.size(); i += 2) {
+      const Node* k = kids[i];
       if (k->kind != NodeKind::kScalar) continue;
       if (!seen.insert(k->value).second)
         throw ParseError{k->line + 1, k->column + 1,
@@ -128,13 +143,16 @@ class TreeBuilder : public YAML::EventHandler {
     }
   }
 
-  std::deque<Node>* nodes_;
+  Document* doc_;
   size_t base_;
   std::vector<Node*> stack_;
+  std::vector<std::vector<const Node*>> pending_;
   std::map<YAML::anchor_t, Node*> anchors_;
-  std::string pending_anchor_;
+  std::string_view pending_anchor_;
   const Node* root_ = nullptr;
 };
+
+namespace {
 
 // yaml-cpp's messages are complete sentences in lower case already
 // ("end of map not found"); keep them, with the place.
@@ -152,10 +170,10 @@ Expected<Document> ParseDocument(std::string_view text) {
   std::istream in(&buf);
   try {
     YAML::Parser parser(in);
-    TreeBuilder builder(&doc.nodes_, base);
+    TreeBuilder builder(&doc, base);
     if (!parser.HandleNextDocument(builder)) return doc;  // empty
     doc.root_ = builder.root();
-    TreeBuilder second(&doc.nodes_, base);
+    TreeBuilder second(&doc, base);
     if (parser.HandleNextDocument(second)) {
       // A second "---" with nothing after it is still one document.
       if (second.root() && second.root()->kind != NodeKind::kNull) {

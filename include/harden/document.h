@@ -11,29 +11,51 @@
 #include <deque>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "harden/diagnostic.h"
 
 namespace harden {
 
-enum class NodeKind { kNull, kScalar, kSequence, kMapping, kAlias };
+enum class NodeKind : unsigned char { kNull, kScalar, kSequence, kMapping, kAlias };
+
+struct Node;
+
+/// A node's children: a fixed array owned by the Document (no per-node
+/// vector, so a large file costs a few dozen bytes per node).
+class NodeList {
+ public:
+  NodeList() = default;
+  NodeList(const Node* const* data, size_t size) : data_(data), size_(size) {}
+  const Node* const* begin() const { return data_; }
+  const Node* const* end() const { return data_ + size_; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const Node* operator[](size_t i) const { return data_[i]; }
+  const Node* front() const { return data_[0]; }
+  const Node* back() const { return data_[size_ - 1]; }
+
+ private:
+  const Node* const* data_ = nullptr;
+  size_t size_ = 0;
+};
 
 /// One node. Positions are 0-based and refer to the original bytes (a BOM
 /// included). yaml-cpp knows only where a node starts; ends are found by the
 /// planner in the text when it needs them.
 struct Node {
   NodeKind kind = NodeKind::kNull;
-  size_t offset = 0;
-  int line = 0;
-  int column = 0;
   bool flow = false;    ///< a flow collection: [..] or {..}
   bool plain = true;    ///< a scalar written without quotes or | >
-  std::string tag;      ///< an explicit tag such as "!reset", else empty
-  std::string anchor;   ///< the anchor this node defines, else empty
-  std::string value;    ///< a scalar's value; an alias's anchor name
-  std::vector<const Node*> children;  ///< items; or keys and values in turn
-  const Node* target = nullptr;       ///< an alias's anchored node
+  int line = 0;
+  int column = 0;
+  size_t offset = 0;
+  std::string_view tag;     ///< an explicit tag such as "!reset", else empty
+  std::string_view anchor;  ///< the anchor this node defines, else empty
+  std::string value;        ///< a scalar's value; an alias's anchor name
+  NodeList children;        ///< items; or keys and values in turn
+  const Node* target = nullptr;  ///< an alias's anchored node
 
   bool IsMapping() const { return kind == NodeKind::kMapping; }
   bool IsSequence() const { return kind == NodeKind::kSequence; }
@@ -52,7 +74,10 @@ class Document {
 
  private:
   friend Expected<Document> ParseDocument(std::string_view text);
+  friend class TreeBuilder;
   std::deque<Node> nodes_;
+  std::deque<std::vector<const Node*>> lists_;  ///< storage of NodeLists
+  std::unordered_set<std::string> names_;       ///< tags and anchors
   const Node* root_ = nullptr;
 };
 
