@@ -1,5 +1,6 @@
 #include "harden/cli.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -8,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -18,6 +20,7 @@
 #include "harden/explain.h"
 #include "harden/file_io.h"
 #include "harden/harden.h"
+#include "harden/overlay.h"
 #include "harden/report.h"
 #include "harden/unified_diff.h"
 
@@ -34,6 +37,7 @@ struct Options {
   std::string color = "auto";
   std::string baseline = "default";
   std::string format = "diff";
+  std::string override_file;  ///< overlay mode when set
   int jobs = 0;
   DiscoverOptions discover;
 };
@@ -43,7 +47,10 @@ struct Outcome {
   std::string path;
   std::optional<FileResult> result;
   std::optional<Diagnostic> error;
+  bool changed = false;     ///< the file (in overlay mode: its overlay) changes
+  std::string output;       ///< what --stdout prints
   std::string diff;
+  std::string overlay;      ///< overlay mode: the overlay's path
   bool wrote = false;
 };
 
@@ -53,9 +60,15 @@ Examples:
   harden compose.yaml --write         harden the file in place
   harden --check compose.yaml         exit 1 when the file is not hardened (CI)
   harden repos/ --write --jobs 4      harden every Compose file under repos/
+  harden repos/ --exclude 'legacy*'   skip files and directories by glob
   harden --explain compose.yaml       say why, service by service
   harden --stdout - < compose.yaml    read standard input, print the result
   harden --baseline preserve repos/   make capabilities explicit first
+  harden --format sarif . > harden.sarif
+                                      a code-scanning report of the tree
+  harden --override-file compose.hardening.yaml --write vendor/compose.yaml
+                                      leave a vendored file alone; use it with
+      docker compose -f compose.yaml -f compose.hardening.yaml up
 
 Exit codes: 0 nothing to change (or done), 1 --check found changes,
             2 usage error or a file that could not be processed.
@@ -63,34 +76,196 @@ Opt out in the Compose file: a service's `x-harden: false`, or
   x-harden: {skip: [read_only], reason: "writes to /var/lib/app"}
 )";
 
+bool EnvSet(const char* name) {
+  const char* v = std::getenv(name);
+  return v && *v;
+}
+
+// --color auto: NO_COLOR (any value) wins, then CLICOLOR_FORCE or FORCE_COLOR
+// (other than "0") force colour, then standard output must be a terminal that
+// is not "dumb". --color always and never override all of them.
 bool UseColor(const std::string& mode) {
   if (mode == "always") return true;
   if (mode == "never") return false;
-  const char* no_color = std::getenv("NO_COLOR");
-  if (no_color && *no_color) return false;
+  if (EnvSet("NO_COLOR")) return false;
+  for (const char* force : {"CLICOLOR_FORCE", "FORCE_COLOR"})
+    if (EnvSet(force) && std::string(std::getenv(force)) != "0") return true;
   const char* term = std::getenv("TERM");
   return isatty(STDOUT_FILENO) && !(term && std::string(term) == "dumb");
 }
 
+// The path a diff names: relative ("./a" -> "a"; "/abs" -> "abs", so that
+// `patch -p1` applies it from "/").
 std::string DisplayPath(const std::string& path) {
   if (path.compare(0, 2, "./") == 0) return path.substr(2);
   if (!path.empty() && path[0] == '/') return path.substr(1);
   return path;
 }
 
-int Run(const Options& o, std::ostream& out, std::ostream& err) {
+std::string BaseName(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// A usage error in --override-file, or empty.
+std::string CheckOverrideName(const std::string& name) {
+  if (name.empty() || name == "." || name == ".." ||
+      name.find('/') != std::string::npos)
+    return "--override-file takes a file name, written next to each Compose "
+           "file (e.g. compose.hardening.yaml)";
+  for (const char* n : {"compose.yaml", "compose.yml", "docker-compose.yaml",
+                        "docker-compose.yml"})
+    if (name == n)
+      return fmt::format("--override-file {} would become the file docker "
+                         "compose reads by default; choose another name "
+                         "(e.g. compose.hardening.yaml)", name);
+  return {};
+}
+
+// A glob that matches exactly `name`.
+std::string EscapeGlob(const std::string& name) {
+  std::string out;
+  for (char c : name) {
+    if (c == '*' || c == '?' || c == '[' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+// Overlay mode for one hardened file: the override file next to it.
+void PlanOverlay(const Options& o, const FileResult& r, bool color,
+                 Outcome* oc) {
+  const std::string& path = oc->path;
+  const bool stdin_input = path == "-";
+  if (stdin_input && !o.to_stdout) {
+    oc->error = Diagnostic{"<stdin>", 0, 0,
+                           "standard input has no directory to write an "
+                           "override file in; add --stdout to print it"};
+    return;
+  }
+  if (!stdin_input && BaseName(path) == o.override_file) {
+    oc->error = Diagnostic{path, 0, 0,
+                           "this is the override file itself; name its base "
+                           "Compose file instead"};
+    return;
+  }
+  std::string text = OverlayText(r, stdin_input ? "-" : BaseName(path),
+                                 o.override_file);
+  oc->output = text;
+  if (stdin_input || o.to_stdout) {
+    oc->changed = !text.empty();
+    return;
+  }
+  oc->overlay = OverlayPath(path, o.override_file);
+  if (text.empty()) return;  // nothing to add: an existing overlay stays
+  std::optional<std::string> existing;
+  struct stat st;
+  if (lstat(oc->overlay.c_str(), &st) == 0) {
+    auto old = ReadFile(oc->overlay);
+    if (!old) {
+      oc->error = old.error();
+      return;
+    }
+    if (!IsGeneratedOverlay(old.value())) {
+      oc->error = Diagnostic{
+          oc->overlay, 0, 0,
+          fmt::format("exists and was not written by harden; not replacing "
+                      "it (move it away, or choose another --override-file)")};
+      return;
+    }
+    existing = std::move(old.value());
+  }
+  oc->changed = existing != text;
+  if (!oc->changed) return;
+  if (o.format == "diff" && !o.explain)
+    oc->diff = OverlayDiff(existing, text, DisplayPath(oc->overlay),
+                           DiffOptions{3, color});
+  if (o.write) {
+    if (auto e = WriteOverlayFile(oc->overlay, text))
+      oc->error = e;
+    else
+      oc->wrote = true;
+  }
+}
+
+// Reads, hardens and (with --write) writes one file. Never throws: a library
+// exception becomes this file's error, so one bad file never stops the others.
+Outcome ProcessFile(const std::string& path, const Options& o,
+                    const Baseline& baseline, const ImageFacts& images,
+                    bool color) {
+  Outcome oc;
+  oc.path = path;
+  const std::string shown = path == "-" ? "<stdin>" : path;
+  try {
+    auto text = ReadFile(path);
+    if (!text) {
+      oc.error = text.error();
+      if (path == "-") oc.error->path = shown;
+      return oc;
+    }
+    if (IsGeneratedOverlay(text.value())) {
+      // Hardening an overlay as a file of its own would add keys that
+      // override the base file's choices (a user it sets, for one).
+      oc.result.emplace(std::move(text.value()));
+      oc.result->notes.push_back(
+          "an override file written by harden --override-file; harden its "
+          "base file instead");
+      oc.output = oc.result->output = oc.result->source->bytes();
+      return oc;
+    }
+    auto r = HardenText(std::move(text.value()), baseline, images);
+    if (!r) {
+      oc.error = r.error();
+      oc.error->path = shown;
+      return oc;
+    }
+    if (!o.override_file.empty()) {
+      PlanOverlay(o, r.value(), color, &oc);
+    } else {
+      oc.changed = r->changed();
+      oc.output = r->output;
+      if (r->changed() && !o.to_stdout && o.format == "diff" && !o.explain)
+        oc.diff = UnifiedDiff(*r->source, r->edits,
+                              path == "-" ? "-" : DisplayPath(path),
+                              DiffOptions{3, color});
+      if (o.write && r->changed() && path != "-") {
+        if (auto e = WriteFileAtomic(path, r->output))
+          oc.error = e;
+        else
+          oc.wrote = true;
+      }
+    }
+    oc.result.emplace(std::move(r.value()));
+  } catch (const std::exception& e) {
+    oc.error = Diagnostic{shown, 0, 0, std::string("internal error: ") + e.what()};
+  } catch (...) {
+    oc.error = Diagnostic{shown, 0, 0, "internal error"};
+  }
+  return oc;
+}
+
+int Run(Options o, std::ostream& out, std::ostream& err) {
   if (o.list_baselines) {
     for (const auto& [name, desc] : ShippedBaselines())
       out << fmt::format("{:<10} {}\n", name, desc);
     return kExitOk;
   }
+  if (o.to_stdout && (o.check || o.write)) {
+    err << "harden: error: --stdout cannot be combined with --check or --write\n";
+    return kExitError;
+  }
+  if (!o.override_file.empty()) {
+    std::string e = CheckOverrideName(o.override_file);
+    if (!e.empty()) {
+      err << "harden: error: " << e << "\n";
+      return kExitError;
+    }
+    // A walk must not take an overlay for a Compose file of its own.
+    o.discover.exclude.push_back(EscapeGlob(o.override_file));
+  }
   auto baseline = LoadBaseline(o.baseline);
   if (!baseline) {
     err << FormatDiagnostic(baseline.error()) << "\n";
-    return kExitError;
-  }
-  if (o.to_stdout && (o.check || o.write)) {
-    err << "harden: error: --stdout cannot be combined with --check or --write\n";
     return kExitError;
   }
   std::vector<std::string> paths = o.paths;
@@ -104,6 +279,11 @@ int Run(const Options& o, std::ostream& out, std::ostream& err) {
     }
     paths.push_back(f);
   }
+  bool walked = false;
+  for (const std::string& p : paths) {
+    std::error_code ec;
+    walked |= p != "-" && std::filesystem::is_directory(p, ec);
+  }
   std::vector<Diagnostic> errors;
   std::vector<std::string> files = DiscoverFiles(paths, o.discover, &errors);
   if (o.to_stdout && files.size() != 1) {
@@ -116,31 +296,9 @@ int Run(const Options& o, std::ostream& out, std::ostream& err) {
   std::vector<Outcome> outcomes(files.size());
   std::atomic<size_t> next{0}, done{0};
   auto work = [&] {
-    for (size_t i; (i = next++) < files.size(); ++done) {
-      Outcome& oc = outcomes[i];
-      oc.path = files[i];
-      auto text = ReadFile(files[i]);
-      if (!text) {
-        oc.error = text.error();
-        continue;
-      }
-      auto r = HardenText(std::move(text.value()), baseline.value(), images);
-      if (!r) {
-        oc.error = r.error();
-        oc.error->path = files[i] == "-" ? "<stdin>" : files[i];
-        continue;
-      }
-      if (r->changed() && !o.to_stdout && o.format == "diff" && !o.explain)
-        oc.diff = UnifiedDiff(*r->source, r->edits,
-                              files[i] == "-" ? "-" : DisplayPath(files[i]),
-                              DiffOptions{3, color});
-      if (o.write && r->changed() && files[i] != "-") {
-        if (auto e = WriteFileAtomic(files[i], r->output))
-          oc.error = e;
-        else
-          oc.wrote = true;
-      }
-      oc.result.emplace(std::move(r.value()));
+    for (size_t i = next++; i < files.size(); i = next++) {
+      outcomes[i] = ProcessFile(files[i], o, baseline.value(), images, color);
+      ++done;
     }
   };
   unsigned jobs = o.jobs > 0 ? static_cast<unsigned>(o.jobs)
@@ -149,8 +307,9 @@ int Run(const Options& o, std::ostream& out, std::ostream& err) {
   std::vector<std::thread> threads;
   for (unsigned j = 1; j < jobs; ++j) threads.emplace_back(work);
   const bool progress = files.size() > 50 && isatty(STDERR_FILENO);
-  if (progress) {
-    std::thread ticker([&] {
+  std::thread ticker;
+  if (progress)
+    ticker = std::thread([&] {
       while (done < files.size()) {
         err << fmt::format("\rharden: {}/{} files", done.load(), files.size())
             << std::flush;
@@ -158,16 +317,12 @@ int Run(const Options& o, std::ostream& out, std::ostream& err) {
       }
       err << "\r\033[K" << std::flush;
     });
-    work();
-    for (auto& t : threads) t.join();
-    ticker.join();
-  } else {
-    work();
-    for (auto& t : threads) t.join();
-  }
+  work();
+  for (auto& t : threads) t.join();
+  if (ticker.joinable()) ticker.join();
 
   // Print in path order, whatever the number of jobs.
-  bool failed = !errors.empty();
+  size_t failed = errors.size();
   bool would_change = false, has_findings = false;
   size_t changed = 0, clean = 0, services = 0, findings = 0;
   for (const Diagnostic& d : errors) err << FormatDiagnostic(d) << "\n";
@@ -175,49 +330,50 @@ int Run(const Options& o, std::ostream& out, std::ostream& err) {
   for (const Outcome& oc : outcomes) {
     reports.push_back({oc.path, oc.result ? &*oc.result : nullptr, oc.error});
     if (oc.error) {
-      failed = true;
+      ++failed;
       if (o.format == "diff") err << FormatDiagnostic(*oc.error) << "\n";
       continue;
     }
     const FileResult& r = *oc.result;
     for (const std::string& n : r.notes)
-      err << fmt::format("{}: note: {}\n", oc.path, n);
+      err << fmt::format("{}: note: {}\n", oc.path == "-" ? "<stdin>" : oc.path,
+                         n);
+    size_t hardened = 0;
     for (const ServicePlan& p : r.plans) {
-      if (p.HasAdditions()) ++services;
+      if (p.HasAdditions()) ++hardened;
       findings += p.findings.size();
-    }
-    for (const ServicePlan& p : r.plans)
       for (const Finding& f : p.findings)
         if (f.id != "image-note") has_findings = true;
-    r.changed() ? ++changed : ++clean;
-    would_change |= r.changed();
+    }
+    if (oc.changed) services += hardened;
+    oc.changed ? ++changed : ++clean;
+    would_change |= oc.changed;
     if (o.to_stdout) {
-      out << r.output;
+      out << oc.output;
     } else if (o.explain) {
       out << Explain(oc.path, r.plans, r.notes);
     } else if (o.format == "diff") {
       out << oc.diff;
     }
     if (oc.wrote) {
-      size_t n = 0;
-      for (const ServicePlan& p : r.plans) n += p.HasAdditions();
-      err << fmt::format("hardened {} ({} service{})\n", oc.path, n,
-                         n == 1 ? "" : "s");
+      std::string what = oc.overlay.empty()
+                             ? "hardened " + oc.path
+                             : "wrote " + oc.overlay + " for " + oc.path;
+      err << fmt::format("{} ({} service{})\n", what, hardened,
+                         hardened == 1 ? "" : "s");
     }
   }
   if (o.format == "json") out << JsonReport(reports, baseline.value());
   if (o.format == "sarif") out << SarifReport(reports, baseline.value());
   if (o.format == "github") out << GithubReport(reports, baseline.value());
-  if (files.size() > 1 || paths.size() != files.size() || files.empty())
+  if (walked || files.size() != 1)
     err << fmt::format(
         "harden: {} file{} scanned, {} {}, {} already hardened, {} failed; "
-        "{} service{} hardened, {} finding{}\n",
+        "{} service{} {}, {} finding{}\n",
         files.size(), files.size() == 1 ? "" : "s", changed,
-        o.write ? "changed" : "to change", clean,
-        std::count_if(outcomes.begin(), outcomes.end(),
-                      [](const Outcome& x) { return x.error.has_value(); }) +
-            errors.size(),
-        services, services == 1 ? "" : "s", findings, findings == 1 ? "" : "s");
+        o.write ? "changed" : "to change", clean, failed, services,
+        services == 1 ? "" : "s", o.write ? "hardened" : "to harden", findings,
+        findings == 1 ? "" : "s");
   if (failed) return kExitError;
   if (o.check && (would_change ||
                   (baseline->fail_on_findings && has_findings)))
@@ -261,6 +417,11 @@ int RunCli(int argc, const char* const* argv, std::ostream& out,
   app.add_option("--include", o.discover.include,
                  "also treat file names matching GLOB as Compose files");
   app.add_option("--exclude", o.discover.exclude, "skip paths matching GLOB");
+  app.add_option("--override-file", o.override_file,
+                 "leave each Compose file unchanged and write the hardening "
+                 "to an override file NAME beside it (a diff, or the file "
+                 "with --write)")
+      ->type_name("NAME");
   app.set_version_flag("--version", std::string("harden ") + HARDEN_VERSION);
   try {
     app.parse(argc, argv);

@@ -55,7 +55,7 @@ void CollectKeys(const Node* mapping, int depth,
     const Node* k = mapping->Key(i)->Resolved();
     if (!k->IsScalar() || k->value == "<<") continue;
     if (std::find(out->begin(), out->end(), k->value) == out->end())
-      out->push_back(k->value);
+      out->emplace_back(k->value);
   }
   for (const Node* src : MergeSources(mapping))
     CollectKeys(src, depth + 1, out);
@@ -66,7 +66,7 @@ std::optional<Located> ScalarAt(const Node* mapping, std::string_view key) {
   if (!v) return std::nullopt;
   const Node* r = v->Resolved();
   if (!r->IsScalar()) return std::nullopt;
-  return Located{r->value, v->line + 1};
+  return Located{std::string(r->value), v->line + 1};
 }
 
 // Container (and host) paths of `volumes`, short and long syntax.
@@ -121,11 +121,11 @@ std::vector<Located> ScalarList(const Node* node) {
   if (!node) return out;
   const Node* r = node->Resolved();
   if (r->IsScalar()) {
-    out.push_back({r->value, node->line + 1});
+    out.push_back({std::string(r->value), node->line + 1});
   } else if (r->IsSequence()) {
     for (const Node* item : r->children) {
       const Node* ri = item->Resolved();
-      if (ri->IsScalar()) out.push_back({ri->value, item->line + 1});
+      if (ri->IsScalar()) out.push_back({std::string(ri->value), item->line + 1});
     }
   }
   return out;
@@ -163,7 +163,7 @@ Expected<ComposeModel> LocateServices(const Document& doc) {
     const Node* k = model.services->Key(i);
     const Node* v = model.services->Value(i);
     if (!k->IsScalar()) return At(k, "a service name must be a scalar");
-    ServiceNode s{k->value, k, v, nullptr, nullptr};
+    ServiceNode s{std::string(k->value), k, v, nullptr, nullptr};
     const Node* r = v->Resolved();
     if (r->IsMapping()) {
       s.mapping = r;

@@ -32,7 +32,8 @@ struct ParseError {
 
 class TreeBuilder : public YAML::EventHandler {
  public:
-  TreeBuilder(Document* doc, size_t base) : doc_(doc), base_(base) {}
+  TreeBuilder(Document* doc, std::string_view text, size_t base)
+      : doc_(doc), text_(text), base_(base) {}
 
   const Node* root() const { return root_; }
 
@@ -49,14 +50,14 @@ class TreeBuilder : public YAML::EventHandler {
     if (it == anchors_.end())
       throw ParseError{mark.line + 1, mark.column + 1, "unknown alias"};
     n->target = it->second;
-    n->value = it->second->anchor;
+    n->value = it->second->anchor();
     Attach(n);
   }
   void OnScalar(const YAML::Mark& mark, const std::string& tag,
                 YAML::anchor_t anchor, const std::string& value) override {
     Node* n = Make(NodeKind::kScalar, mark, anchor);
     SetTag(n, tag);
-    n->value = value;
+    n->value = Value(n->offset, value);
     Attach(n);
   }
   void OnSequenceStart(const YAML::Mark& mark, const std::string& tag,
@@ -75,7 +76,7 @@ class TreeBuilder : public YAML::EventHandler {
     Close();
   }
   void OnAnchor(const YAML::Mark&, const std::string& name) override {
-    pending_anchor_ = *doc_->names_.insert(name).first;
+    pending_anchor_ = &*doc_->names_.insert(name).first;
   }
 
  private:
@@ -83,11 +84,11 @@ class TreeBuilder : public YAML::EventHandler {
     doc_->nodes_.emplace_back();
     Node* n = &doc_->nodes_.back();
     n->kind = kind;
-    n->offset = base_ + static_cast<size_t>(mark.pos);
+    n->offset = static_cast<uint32_t>(base_ + static_cast<size_t>(mark.pos));
     n->line = mark.line;
     n->column = mark.column;
     if (anchor) {
-      n->anchor = pending_anchor_;
+      n->anchor_name = pending_anchor_;
       anchors_[anchor] = n;
     }
     return n;
@@ -98,7 +99,7 @@ class TreeBuilder : public YAML::EventHandler {
       n->plain = false;
       return;
     }
-    n->tag = *doc_->names_.insert(tag).first;
+    n->tag_name = &*doc_->names_.insert(tag).first;
   }
   void Open(NodeKind kind, const YAML::Mark& mark, const std::string& tag,
             YAML::anchor_t anchor, YAML::EmitterStyle::value style) {
@@ -117,12 +118,26 @@ class TreeBuilder : public YAML::EventHandler {
   // sized, when it closes.
   void Close() {
     std::vector<const Node*>& kids = pending_[stack_.size() - 1];
-    if (!kids.empty()) {
-      doc_->lists_.emplace_back(kids.begin(), kids.end());
-      const auto& stored = doc_->lists_.back();
-      stack_.back()->children = NodeList(stored.data(), stored.size());
-    }
+    if (!kids.empty())
+      stack_.back()->children = NodeList(Store(kids), kids.size());
     stack_.pop_back();
+  }
+  const Node* const* Store(const std::vector<const Node*>& kids) {
+    constexpr size_t kBlock = 4096;
+    if (doc_->block_size_ - doc_->block_used_ < kids.size()) {
+      doc_->block_size_ = std::max(kBlock, kids.size());
+      doc_->list_blocks_.emplace_back(new const Node*[doc_->block_size_]);
+      doc_->block_used_ = 0;
+    }
+    const Node** at = doc_->list_blocks_.back().get() + doc_->block_used_;
+    std::copy(kids.begin(), kids.end(), at);
+    doc_->block_used_ += kids.size();
+    return at;
+  }
+  // Most plain scalars are their own text: point there instead of copying.
+  std::string_view Value(size_t offset, const std::string& v) {
+    if (text_.compare(offset, v.size(), v) == 0) return text_.substr(offset, v.size());
+    return doc_->values_.emplace_back(v);
   }
   void Attach(Node* n) {
     if (stack_.empty())
@@ -144,11 +159,12 @@ class TreeBuilder : public YAML::EventHandler {
   }
 
   Document* doc_;
+  std::string_view text_;
   size_t base_;
   std::vector<Node*> stack_;
   std::vector<std::vector<const Node*>> pending_;
   std::map<YAML::anchor_t, Node*> anchors_;
-  std::string_view pending_anchor_;
+  const std::string* pending_anchor_ = nullptr;
   const Node* root_ = nullptr;
 };
 
@@ -170,10 +186,10 @@ Expected<Document> ParseDocument(std::string_view text) {
   std::istream in(&buf);
   try {
     YAML::Parser parser(in);
-    TreeBuilder builder(&doc, base);
+    TreeBuilder builder(&doc, text, base);
     if (!parser.HandleNextDocument(builder)) return doc;  // empty
     doc.root_ = builder.root();
-    TreeBuilder second(&doc, base);
+    TreeBuilder second(&doc, text, base);
     if (parser.HandleNextDocument(second)) {
       // A second "---" with nothing after it is still one document.
       if (second.root() && second.root()->kind != NodeKind::kNull) {
@@ -204,7 +220,7 @@ bool SameTree(const Node* a, const Node* b) {
       if (x != y) return false;
       continue;
     }
-    if (x->kind != y->kind || x->tag != y->tag || x->anchor != y->anchor ||
+    if (x->kind != y->kind || x->tag() != y->tag() || x->anchor() != y->anchor() ||
         x->value != y->value || x->children.size() != y->children.size())
       return false;
     if (x->kind == NodeKind::kScalar && x->plain != y->plain) return false;

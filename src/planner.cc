@@ -226,7 +226,7 @@ class Planner {
       for (const ServiceNode& other : model_.service_nodes)
         if (other.own && other.own == s.value->target)
           return std::nullopt;  // inherits the hardened service it aliases
-      return ReplaceWithFlowMap(s.value, "<<: *" + s.value->value, s, adds);
+      return ReplaceWithFlowMap(s.value, "<<: *" + std::string(s.value->value), s, adds);
     }
     if (!s.own) return PlanEmptyService(s, adds);
 

@@ -12,8 +12,12 @@
 namespace harden {
 
 struct DiscoverOptions {
-  std::vector<std::string> include;  ///< extra file name globs
-  std::vector<std::string> exclude;  ///< path globs to skip
+  /// Extra globs for Compose files, matched against a found file's name and
+  /// its path.
+  std::vector<std::string> include;
+  /// Globs of files and directories to skip, matched against the name, the
+  /// path as found and the path below the directory that was named.
+  std::vector<std::string> exclude;
 };
 
 /// True for compose.yaml, docker-compose.yml, compose.override.yaml, ...
@@ -21,10 +25,17 @@ bool IsComposeFileName(const std::string& name,
                        const std::vector<std::string>& include);
 
 /// Expands `paths` into files, sorted and without duplicates; a named file is
-/// always kept. Errors (a path that does not exist) are returned beside.
+/// always kept. A walk skips .git, node_modules and vendor, does not follow
+/// symlinked directories, and lists a file reached through several paths
+/// once (preferring a path that is not a symlink). Errors (a directory that
+/// cannot be read) are returned beside.
 std::vector<std::string> DiscoverFiles(const std::vector<std::string>& paths,
                                        const DiscoverOptions& options,
                                        std::vector<Diagnostic>* errors);
+
+/// `path` without "./" segments and repeated slashes ("./a//b" -> "a/b").
+/// ".." is kept: removing it is only right when no symlink is involved.
+std::string CleanPath(const std::string& path);
 
 /// The file `docker compose` would read in `dir`, or empty.
 std::string DefaultComposeFile(const std::string& dir);

@@ -8,6 +8,8 @@
 #define HARDEN_DOCUMENT_H_
 
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <deque>
 #include <string>
 #include <string_view>
@@ -48,14 +50,23 @@ struct Node {
   NodeKind kind = NodeKind::kNull;
   bool flow = false;    ///< a flow collection: [..] or {..}
   bool plain = true;    ///< a scalar written without quotes or | >
+  uint32_t offset = 0;  ///< files are far below 4 GiB (see kMaxFileSize)
   int line = 0;
   int column = 0;
-  size_t offset = 0;
-  std::string_view tag;     ///< an explicit tag such as "!reset", else empty
-  std::string_view anchor;  ///< the anchor this node defines, else empty
-  std::string value;        ///< a scalar's value; an alias's anchor name
-  NodeList children;        ///< items; or keys and values in turn
+  /// An explicit tag such as "!reset", or null.
+  const std::string* tag_name = nullptr;
+  /// The anchor this node defines, or null.
+  const std::string* anchor_name = nullptr;
+  /// A scalar's value; an alias's anchor name. Points into the parsed text
+  /// where the two agree (most plain scalars), else into the Document.
+  std::string_view value;
+  NodeList children;             ///< items; or keys and values in turn
   const Node* target = nullptr;  ///< an alias's anchored node
+
+  std::string_view tag() const { return tag_name ? *tag_name : std::string_view(); }
+  std::string_view anchor() const {
+    return anchor_name ? *anchor_name : std::string_view();
+  }
 
   bool IsMapping() const { return kind == NodeKind::kMapping; }
   bool IsSequence() const { return kind == NodeKind::kSequence; }
@@ -76,8 +87,11 @@ class Document {
   friend Expected<Document> ParseDocument(std::string_view text);
   friend class TreeBuilder;
   std::deque<Node> nodes_;
-  std::deque<std::vector<const Node*>> lists_;  ///< storage of NodeLists
-  std::unordered_set<std::string> names_;       ///< tags and anchors
+  /// Storage of every NodeList, in blocks filled front to back.
+  std::vector<std::unique_ptr<const Node*[]>> list_blocks_;
+  size_t block_used_ = 0, block_size_ = 0;
+  std::deque<std::string> values_;          ///< values not found verbatim
+  std::unordered_set<std::string> names_;   ///< tags and anchors
   const Node* root_ = nullptr;
 };
 
@@ -86,7 +100,8 @@ constexpr int kMaxDepth = 1000;
 
 /// Parses exactly one YAML document. An empty or comment-only input gives a
 /// document whose root is null. Errors carry a 1-based line and column, but no
-/// path: the caller knows it.
+/// path: the caller knows it. `text` must outlive the Document: scalar
+/// values point into it.
 Expected<Document> ParseDocument(std::string_view text);
 
 /// Structural equality: same kinds, tags, scalar values and styles (plain or
