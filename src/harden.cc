@@ -41,26 +41,32 @@ Expected<FileResult> HardenText(std::string input, const Baseline& baseline,
   FileResult result(std::move(input));
   const SourceText& src = *result.source;
   if (auto err = CheckEncoding(src)) return *err;
-  auto doc = ParseDocument(src.view());
-  if (!doc) return doc.error();
-  auto model = LocateServices(doc.value());
-  if (!model) return model.error();
-  if (model->legacy)
-    result.notes.push_back(
-        "legacy Compose v1 file (services at the top level, no \"services:\"); "
-        "docker compose no longer reads it, so harden leaves it unchanged");
-  for (const ServiceNode& s : model->service_nodes) {
-    ServiceFacts facts = ReadFacts(s);
-    result.plans.push_back(Resolve(facts, baseline, images));
+  Expectation expected;
+  {
+    // The input's tree lives only until the expectation is recorded, so
+    // the output's tree never shares memory with it.
+    auto doc = ParseDocument(src.view());
+    if (!doc) return doc.error();
+    auto model = LocateServices(doc.value());
+    if (!model) return model.error();
+    if (model->legacy)
+      result.notes.push_back(
+          "legacy Compose v1 file (services at the top level, no "
+          "\"services:\"); docker compose no longer reads it, so harden "
+          "leaves it unchanged");
+    for (const ServiceNode& s : model->service_nodes)
+      result.plans.push_back(Resolve(ReadFacts(s), baseline, images));
+    auto edits = PlanEdits(src, model.value(), result.plans);
+    if (!edits) return edits.error();
+    result.edits = std::move(edits.value());
+    if (result.edits.empty()) {
+      result.output = src.bytes();
+      return result;
+    }
+    expected = Expect(doc.value(), model.value(), result.plans);
   }
-  auto edits = PlanEdits(src, model.value(), result.plans);
-  if (!edits) return edits.error();
-  result.edits = std::move(edits.value());
   result.output = ApplyEdits(src.view(), result.edits);
-  if (result.edits.empty()) return result;
-  if (auto err = VerifyOutput(doc.value(), model.value(), result.plans,
-                              result.output))
-    return *err;
+  if (auto err = VerifyOutput(expected, result.output)) return *err;
   return result;
 }
 

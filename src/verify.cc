@@ -1,6 +1,7 @@
 #include "harden/verify.h"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -19,105 +20,208 @@ std::vector<std::string> Values(const Node* n) {
   return out;
 }
 
-std::optional<Diagnostic> CheckService(const ServiceNode& in,
-                                       const ServiceNode& out,
-                                       const ServicePlan& plan) {
-  std::vector<std::string> keys = EffectiveKeys(in.mapping);
-  std::vector<std::string> added;
-  for (const Decision& d : plan.decisions)
-    if (d.action == Action::kAdd &&
-        std::find(added.begin(), added.end(), d.key) == added.end())
-      added.push_back(d.key);
-  for (const std::string& k : added)
-    if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
-  std::vector<std::string> out_keys = EffectiveKeys(out.mapping);
-  for (const std::string& k : out_keys)
-    if (std::find(keys.begin(), keys.end(), k) == keys.end())
-      return Internal(fmt::format("service \"{}\" gained key \"{}\"", in.name, k));
-  for (const std::string& k : keys) {
-    const Node* before = Lookup(in.mapping, k);
-    const Node* after = Lookup(out.mapping, k);
-    if (!after)
-      return Internal(fmt::format("service \"{}\" lost key \"{}\"", in.name, k));
-    if (std::find(added.begin(), added.end(), k) == added.end()) {
-      if (!SameTree(before, after))
-        return Internal(fmt::format("service \"{}\" key \"{}\" changed",
-                                    in.name, k));
-      continue;
-    }
-    std::vector<std::string> want;
-    bool list = false;
-    ValueKind kind = ValueKind::kString;
-    for (const Decision& d : plan.decisions) {
-      if (d.action != Action::kAdd || d.key != k) continue;
-      list = d.list;
-      kind = d.kind;
-      want.insert(want.end(), d.values.begin(), d.values.end());
-    }
-    if (kind == ValueKind::kYaml) continue;  // checked for presence only
-    if (list) {
-      std::vector<std::string> have = Values(before);
-      have.insert(have.end(), want.begin(), want.end());
-      if (Values(after) != have)
-        return Internal(fmt::format("service \"{}\" key \"{}\" is not the "
-                                    "planned list", in.name, k));
-      continue;
-    }
-    const Node* r = after->Resolved();
-    if (!r->IsScalar() || r->value != want[0] ||
-        (kind == ValueKind::kBool && !r->plain))
-      return Internal(fmt::format("service \"{}\" key \"{}\" is not \"{}\"",
-                                  in.name, k, want[0]));
+// FNV-1a over the bytes of a few fields, chained.
+struct Hasher {
+  uint64_t h = 1469598103934665603ull;
+  void Bytes(std::string_view s) {
+    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+    h = (h ^ 0xff) * 1099511628211ull;  // field separator
   }
-  return std::nullopt;
+  void Number(uint64_t v) {
+    for (int i = 0; i < 8; ++i) h = (h ^ ((v >> (8 * i)) & 0xff)) * 1099511628211ull;
+  }
+};
+
+// Fingerprints subtrees. Only anchored nodes can be reached more than once
+// (through aliases and merge keys), so only they are remembered: an x-
+// anchor merged into many services is hashed once.
+class Fingerprinter {
+ public:
+  uint64_t Of(const Node* root) {
+    if (!root) return 0;
+    struct Frame {
+      const Node* node;
+      size_t next;
+      Hasher h;
+    };
+    // Iterative, so deep trees cannot overflow the stack.
+    std::vector<Frame> stack;
+    uint64_t result = 0;
+    auto open = [&](const Node* n) -> bool {
+      if (n->anchor_name) {
+        auto it = memo_.find(n);
+        if (it != memo_.end()) {
+          result = it->second;
+          return false;
+        }
+      }
+      Hasher h;
+      h.Number(static_cast<uint64_t>(n->kind));
+      h.Number(n->kind == NodeKind::kScalar && !n->plain);
+      h.Bytes(n->tag());
+      h.Bytes(n->anchor());
+      h.Bytes(n->value);
+      h.Number(n->children.size());
+      stack.push_back({n, 0, h});
+      return true;
+    };
+    if (!open(root)) return result;
+    while (!stack.empty()) {
+      Frame& f = stack.back();
+      if (f.next < f.node->children.size()) {
+        const Node* c = f.node->children[f.next++];
+        if (!open(c)) stack.back().h.Number(result);
+        continue;
+      }
+      result = f.h.h;
+      if (f.node->anchor_name) memo_[f.node] = result;
+      stack.pop_back();
+      if (!stack.empty()) stack.back().h.Number(result);
+    }
+    return result;
+  }
+
+ private:
+  std::unordered_map<const Node*, uint64_t> memo_;
+};
+
+uint64_t NameHash(std::string_view name) {
+  Hasher h;
+  h.Bytes(name);
+  return h.h;
 }
 
 }  // namespace
 
-std::optional<Diagnostic> VerifyOutput(const Document& input,
-                                       const ComposeModel& model,
-                                       const std::vector<ServicePlan>& plans,
+uint64_t Fingerprint(const Node* node) { return Fingerprinter().Of(node); }
+
+Expectation Expect(const Document& input, const ComposeModel& model,
+                   const std::vector<ServicePlan>& plans) {
+  Expectation e;
+  Fingerprinter fp;
+  const Node* root = input.root() ? input.root()->Resolved() : nullptr;
+  e.mapping_root = root && root->IsMapping();
+  if (!e.mapping_root) {
+    e.root_fingerprint = fp.Of(root);
+    return e;
+  }
+  for (size_t i = 0; i < root->MapSize(); ++i) {
+    if (root->Key(i) == model.services_key && model.services)
+      e.services_index = i;
+    e.top_level.emplace_back(fp.Of(root->Key(i)),
+                             e.services_index == i ? 0 : fp.Of(root->Value(i)));
+  }
+  for (size_t s = 0; s < model.service_nodes.size(); ++s) {
+    const ServiceNode& in = model.service_nodes[s];
+    const ServicePlan& plan = plans[s];
+    Expectation::Service svc;
+    svc.name = in.name;
+    if (!plan.HasAdditions()) {
+      svc.untouched = fp.Of(in.value);
+      e.services.push_back(std::move(svc));
+      continue;
+    }
+    for (const Decision& d : plan.decisions) {
+      if (d.action != Action::kAdd) continue;
+      auto it = std::find_if(svc.added.begin(), svc.added.end(),
+                             [&](const Expectation::Added& a) {
+                               return a.name == d.key;
+                             });
+      if (it == svc.added.end()) {
+        Expectation::Added a;
+        a.name = d.key;
+        a.list = d.list;
+        a.any_value = d.kind == ValueKind::kYaml;
+        a.plain_bool = d.kind == ValueKind::kBool;
+        if (d.list && in.mapping) a.values = Values(Lookup(in.mapping, d.key));
+        svc.added.push_back(std::move(a));
+        it = svc.added.end() - 1;
+      }
+      it->values.insert(it->values.end(), d.values.begin(), d.values.end());
+    }
+    if (in.mapping)
+      for (const std::string& k : EffectiveKeys(in.mapping))
+        if (std::none_of(svc.added.begin(), svc.added.end(),
+                         [&](const Expectation::Added& a) { return a.name == k; }))
+          svc.kept.push_back({NameHash(k), fp.Of(Lookup(in.mapping, k))});
+    e.services.push_back(std::move(svc));
+  }
+  return e;
+}
+
+std::optional<Diagnostic> VerifyOutput(const Expectation& expected,
                                        std::string_view output) {
   auto doc = ParseDocument(output);
   if (!doc)
     return Internal(fmt::format("it does not parse: {}:{}: {}",
                                 doc.error().line, doc.error().column,
                                 doc.error().message));
-  auto out_model = LocateServices(doc.value());
-  if (!out_model) return Internal(out_model.error().message);
-  const Node* a = input.root() ? input.root()->Resolved() : nullptr;
-  const Node* b = doc->root() ? doc->root()->Resolved() : nullptr;
-  if (!a || !b || !a->IsMapping() || !b->IsMapping())
-    return SameTree(a, b) ? std::nullopt
-                          : std::optional<Diagnostic>(Internal("top level"));
-  if (a->MapSize() != b->MapSize()) return Internal("top-level keys");
-  for (size_t i = 0; i < a->MapSize(); ++i) {
-    if (!SameTree(a->Key(i), b->Key(i))) return Internal("top-level keys");
-    if (a->Key(i) == model.services_key && model.services) continue;
-    if (!SameTree(a->Value(i), b->Value(i)))
-      return Internal(fmt::format("top-level key \"{}\" changed",
-                                  a->Key(i)->value));
+  auto model = LocateServices(doc.value());
+  if (!model) return Internal(model.error().message);
+  Fingerprinter fp;
+  const Node* root = doc->root() ? doc->root()->Resolved() : nullptr;
+  if (!expected.mapping_root) {
+    if (fp.Of(root) != expected.root_fingerprint) return Internal("top level");
+    return std::nullopt;
   }
-  const auto& ins = model.service_nodes;
-  const auto& outs = out_model->service_nodes;
-  if (ins.size() != outs.size()) return Internal("the number of services");
-  for (size_t i = 0; i < ins.size(); ++i) {
-    if (ins[i].name != outs[i].name) return Internal("service order");
-    if (!ins[i].mapping) {
-      if (plans[i].HasAdditions() && !outs[i].mapping)
-        return Internal(fmt::format("service \"{}\" is still empty", ins[i].name));
-      if (!outs[i].mapping) continue;
-      // An empty service that got a body: compare against an empty mapping.
-      Node empty;
-      empty.kind = NodeKind::kMapping;
-      ServiceNode in = ins[i];
-      in.mapping = &empty;
-      if (auto err = CheckService(in, outs[i], plans[i])) return err;
+  if (!root || !root->IsMapping() ||
+      root->MapSize() != expected.top_level.size())
+    return Internal("top-level keys");
+  for (size_t i = 0; i < root->MapSize(); ++i) {
+    if (fp.Of(root->Key(i)) != expected.top_level[i].first)
+      return Internal("top-level keys");
+    if (i == expected.services_index) continue;
+    if (fp.Of(root->Value(i)) != expected.top_level[i].second)
+      return Internal(fmt::format("top-level key \"{}\" changed",
+                                  root->Key(i)->value));
+  }
+  const auto& outs = model->service_nodes;
+  if (outs.size() != expected.services.size())
+    return Internal("the number of services");
+  for (size_t i = 0; i < outs.size(); ++i) {
+    const Expectation::Service& want = expected.services[i];
+    const ServiceNode& out = outs[i];
+    if (out.name != want.name) return Internal("service order");
+    if (want.untouched) {
+      if (fp.Of(out.value) != *want.untouched)
+        return Internal(fmt::format("service \"{}\" changed", want.name));
       continue;
     }
-    if (!outs[i].mapping)
-      return Internal(fmt::format("service \"{}\" lost its body", ins[i].name));
-    if (auto err = CheckService(ins[i], outs[i], plans[i])) return err;
+    if (!out.mapping)
+      return Internal(fmt::format("service \"{}\" has no body", want.name));
+    std::vector<std::string> keys = EffectiveKeys(out.mapping);
+    if (keys.size() != want.kept.size() + want.added.size())
+      return Internal(fmt::format("service \"{}\" has {} keys, not {}",
+                                  want.name, keys.size(),
+                                  want.kept.size() + want.added.size()));
+    for (const Expectation::Kept& k : want.kept) {
+      auto it = std::find_if(keys.begin(), keys.end(), [&](const std::string& n) {
+        return NameHash(n) == k.name;
+      });
+      if (it == keys.end())
+        return Internal(fmt::format("service \"{}\" lost a key", want.name));
+      if (fp.Of(Lookup(out.mapping, *it)) != k.value)
+        return Internal(fmt::format("service \"{}\" key \"{}\" changed",
+                                    want.name, *it));
+    }
+    for (const Expectation::Added& k : want.added) {
+      const Node* after = Lookup(out.mapping, k.name);
+      if (!after)
+        return Internal(fmt::format("service \"{}\" lacks key \"{}\"",
+                                    want.name, k.name));
+      if (k.any_value) continue;
+      if (k.list) {
+        if (Values(after) != k.values)
+          return Internal(fmt::format("service \"{}\" key \"{}\" is not the "
+                                      "planned list", want.name, k.name));
+        continue;
+      }
+      const Node* r = after->Resolved();
+      if (!r->IsScalar() || r->value != k.values[0] ||
+          (k.plain_bool && !r->plain))
+        return Internal(fmt::format("service \"{}\" key \"{}\" is not \"{}\"",
+                                    want.name, k.name, k.values[0]));
+    }
   }
   return std::nullopt;
 }
