@@ -378,9 +378,18 @@ class Resolver {
         std::string gid = uid_.find(':') == std::string::npos
                               ? uid
                               : uid_.substr(uid_.find(':') + 1);
-        entry += fmt::format(":uid={},gid={}", uid, gid);
-        reason += fmt::format("; it is root-owned in the image, so the tmpfs "
-                              "is given to {}", uid_);
+        auto numeric = [](const std::string& s) {
+          return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+        };
+        if (numeric(uid) && numeric(gid)) {
+          entry += fmt::format(":uid={},gid={}", uid, gid);
+          reason += fmt::format("; it is root-owned in the image, so the "
+                                "tmpfs is given to {}", uid_);
+        } else {
+          reason += fmt::format("; it is root-owned in the image and user "
+                                "\"{}\" is not numeric, so give the tmpfs "
+                                "uid=/gid= options by hand", uid_);
+        }
       }
       Decision& d = Push("tmpfs", Action::kAdd, std::move(reason));
       d.list = true;

@@ -272,3 +272,16 @@ TEST(ImageRefTest, StripsRegistryLibraryTagAndDigest) {
 
 }  // namespace
 }  // namespace harden
+
+namespace harden {
+namespace {
+
+TEST(ResolverTest, TmpfsOwnerNeedsANumericUser) {
+  ServiceFacts f = Facts("nginx");
+  f.user = Located{"nginx", 4};
+  ServicePlan p = Resolve(f, Default(), TestImages());
+  EXPECT_THAT(Added(p, "tmpfs"), ElementsAre("/tmp", "/var/cache/nginx", "/run"));
+}
+
+}  // namespace
+}  // namespace harden
