@@ -66,8 +66,9 @@ Examples:
   harden --baseline preserve repos/   make capabilities explicit first
   harden --format sarif . > harden.sarif
                                       a code-scanning report of the tree
-  harden --override-file compose.hardening.yaml --write vendor/compose.yaml
-                                      leave a vendored file alone; use it with
+  harden --override-file compose.hardening.yaml --write third_party/
+                                      leave vendored files unchanged; write
+                                      compose.hardening.yaml beside each, for
       docker compose -f compose.yaml -f compose.hardening.yaml up
 
 Exit codes: 0 nothing to change (or done), 1 --check found changes,
@@ -418,9 +419,9 @@ int RunCli(int argc, const char* const* argv, std::ostream& out,
                  "also treat file names matching GLOB as Compose files");
   app.add_option("--exclude", o.discover.exclude, "skip paths matching GLOB");
   app.add_option("--override-file", o.override_file,
-                 "leave each Compose file unchanged and write the hardening "
-                 "to an override file NAME beside it (a diff, or the file "
-                 "with --write)")
+                 "write the hardening to override file NAME beside each "
+                 "Compose file, which stays unchanged (as a diff; --write "
+                 "writes it)")
       ->type_name("NAME");
   app.set_version_flag("--version", std::string("harden ") + HARDEN_VERSION);
   try {

@@ -1,0 +1,444 @@
+// The command line as a black box: bulk runs over directory trees, output
+// that does not depend on --jobs, exit codes, --write, the summary and the
+// progress line, --help and --version, colour, diffs that `patch -p1` and
+// `git apply` accept, and standard input.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+
+#include <gtest/gtest.h>
+
+#include "harden/file_io.h"
+#include "test_util.h"
+
+namespace fs = std::filesystem;
+using harden_test::ReadAll;
+using harden_test::RunHarden;
+using harden_test::RunInProcess;
+using harden_test::RunResult;
+using harden_test::ScopedTempDir;
+using harden_test::TestdataDir;
+using harden_test::WriteAll;
+
+namespace {
+
+std::string Testdata(const std::string& rel) {
+  return ReadAll(TestdataDir() + "/" + rel);
+}
+
+const std::string& Example() {
+  static const std::string text = Testdata("example/compose.yaml");
+  return text;
+}
+const std::string& Hardened() {
+  static const std::string text = Testdata("already-hardened/input.yaml");
+  return text;
+}
+constexpr const char kBroken[] = "services:\n  web: [unclosed\n";
+
+// Writes `text` to `rel` under `root`, creating directories.
+void Put(const ScopedTempDir& root, const std::string& rel,
+         const std::string& text) {
+  fs::path p = fs::path(root.path()) / rel;
+  fs::create_directories(p.parent_path());
+  WriteAll(p.string(), text);
+}
+
+// The paths named by the "diff --git a/P b/P" lines of a diff, in order.
+std::vector<std::string> DiffedFiles(const std::string& diff) {
+  std::vector<std::string> out;
+  const std::string prefix = "diff --git a/";
+  for (size_t pos = 0; pos < diff.size();) {
+    size_t end = diff.find('\n', pos);
+    if (end == std::string::npos) end = diff.size();
+    std::string line = diff.substr(pos, end - pos);
+    if (line.compare(0, prefix.size(), prefix) == 0)
+      out.push_back(line.substr(prefix.size(),
+                                line.find(" b/") - prefix.size()));
+    pos = end + 1;
+  }
+  return out;
+}
+
+// Sets an environment variable for the scope of a test.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    if (value)
+      setenv(name, value, 1);
+    else
+      unsetenv(name);
+  }
+  ~ScopedEnv() {
+    if (old_)
+      setenv(name_, old_->c_str(), 1);
+    else
+      unsetenv(name_);
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+bool HaveTools(const char* tools) {
+  std::string cmd = std::string("for t in ") + tools +
+                    "; do command -v $t >/dev/null || exit 1; done";
+  return std::system(cmd.c_str()) == 0;
+}
+
+// --- Directory walk ----------------------------------------------------------
+
+TEST(CliTest, WalkHardensComposeFilesAndSkipsVendoredFolders) {
+  ScopedTempDir root;
+  for (const char* f :
+       {"compose.yaml", "app/docker-compose.yml", "app/compose.prod.yaml",
+        ".git/compose.yaml", "web/node_modules/pkg/compose.yaml",
+        "vendor/compose.yaml", "app/vendor/docker-compose.yml",
+        "notes.yaml", "app/other.yml"})
+    Put(root, f, Example());
+  auto r = RunHarden({"--check", "."}, root.path());
+  EXPECT_EQ(1, r.exit_code) << r.err;
+  EXPECT_EQ((std::vector<std::string>{"app/compose.prod.yaml",
+                                      "app/docker-compose.yml",
+                                      "compose.yaml"}),
+            DiffedFiles(r.out));
+}
+
+TEST(CliTest, IncludeAndExcludeGlobs) {
+  ScopedTempDir root;
+  for (const char* f : {"compose.yaml", "deploy/stack.prod.yml",
+                        "legacy/compose.yaml", "apps/a/compose.yaml",
+                        "apps/b/compose.test.yaml"})
+    Put(root, f, Example());
+  auto r = RunHarden({".", "--include", "stack.*.yml", "--exclude", "legacy",
+                      "--exclude", "*.test.yaml"},
+                     root.path());
+  EXPECT_EQ(0, r.exit_code) << r.err;
+  EXPECT_EQ((std::vector<std::string>{"apps/a/compose.yaml", "compose.yaml",
+                                      "deploy/stack.prod.yml"}),
+            DiffedFiles(r.out));
+}
+
+TEST(CliTest, NoPathTakesTheFileDockerComposePicks) {
+  ScopedTempDir root;
+  Put(root, "docker-compose.yml", Example());
+  Put(root, "compose.yaml", Example());
+  auto r = RunHarden({}, root.path());
+  EXPECT_EQ(0, r.exit_code) << r.err;
+  EXPECT_EQ(std::vector<std::string>{"compose.yaml"}, DiffedFiles(r.out));
+  EXPECT_EQ("", r.err);  // one file named implicitly: no summary
+
+  ScopedTempDir empty;
+  auto none = RunHarden({}, empty.path());
+  EXPECT_EQ(2, none.exit_code);
+  EXPECT_EQ("harden: error: no Compose file here (compose.yaml, compose.yml, "
+            "docker-compose.yaml, docker-compose.yml); name one or a "
+            "directory\n",
+            none.err);
+}
+
+TEST(CliTest, SymlinkedComposeFileIsDiffedOnce) {
+  ScopedTempDir root;
+  Put(root, "real/docker-compose.yml", Example());
+  ASSERT_EQ(0, symlink("real/docker-compose.yml",
+                       (root / "compose.yaml").c_str()));
+  auto r = RunHarden({"."}, root.path());
+  EXPECT_EQ(0, r.exit_code) << r.err;
+  EXPECT_EQ(std::vector<std::string>{"real/docker-compose.yml"},
+            DiffedFiles(r.out));
+}
+
+// --- --jobs ------------------------------------------------------------------
+
+// A tree of `n` files: most would change, some are hardened, some broken.
+void MakeBulkTree(const ScopedTempDir& root, int n) {
+  for (int i = 0; i < n; ++i) {
+    std::string dir = "repo" + std::to_string(i % 7) + "/svc" + std::to_string(i);
+    const std::string& text =
+        i % 11 == 5 ? std::string(kBroken) : i % 3 == 0 ? Hardened() : Example();
+    Put(root, dir + (i % 2 ? "/compose.yaml" : "/docker-compose.yml"), text);
+  }
+}
+
+TEST(CliTest, OutputDoesNotDependOnJobs) {
+  ScopedTempDir root;
+  MakeBulkTree(root, 40);
+  for (const char* format : {"diff", "json"}) {
+    auto one = RunHarden({".", "--format", format, "--jobs", "1"}, root.path());
+    auto four = RunHarden({".", "--format", format, "--jobs", "4"}, root.path());
+    EXPECT_EQ(2, one.exit_code) << format;
+    EXPECT_EQ(one.exit_code, four.exit_code) << format;
+    EXPECT_EQ(one.out, four.out) << format;
+    EXPECT_EQ(one.err, four.err) << format;
+    if (std::string(format) == "diff") {
+      std::vector<std::string> files = DiffedFiles(one.out);
+      EXPECT_EQ(23u, files.size());
+      EXPECT_TRUE(std::is_sorted(files.begin(), files.end()));
+    }
+  }
+}
+
+// --- Exit codes in bulk mode -------------------------------------------------
+
+TEST(CliTest, BulkExitCodes) {
+  ScopedTempDir root;
+  Put(root, "a/compose.yaml", Hardened());
+  EXPECT_EQ(0, RunInProcess({"--check", root.path()}).exit_code);
+
+  Put(root, "b/compose.yaml", Example());
+  EXPECT_EQ(1, RunInProcess({"--check", root.path()}).exit_code);
+  EXPECT_EQ(0, RunInProcess({root.path()}).exit_code);  // a diff is fine
+
+  // A file that fails wins over one that would change, and does not stop
+  // the others.
+  Put(root, "c/compose.yaml", kBroken);
+  auto r = RunInProcess({"--check", root.path()});
+  EXPECT_EQ(2, r.exit_code);
+  EXPECT_EQ(std::vector<std::string>{root.path().substr(1) + "/b/compose.yaml"},
+            DiffedFiles(r.out));
+  EXPECT_NE(std::string::npos, r.err.find(root / "c/compose.yaml" + ":3:1: error:"))
+      << r.err;
+  EXPECT_EQ(2, RunInProcess({root.path()}).exit_code);
+
+  // So does a path that does not exist.
+  auto missing = RunInProcess({"--check", root / "a", root / "nowhere.yaml"});
+  EXPECT_EQ(2, missing.exit_code);
+  EXPECT_NE(std::string::npos,
+            missing.err.find(root / "nowhere.yaml" +
+                             ": error: cannot read file: No such file or "
+                             "directory\n"))
+      << missing.err;
+}
+
+// --- --write -----------------------------------------------------------------
+
+TEST(CliTest, WriteChangesOnlyWhatMustChange) {
+  ScopedTempDir root;
+  Put(root, "new/compose.yaml", Example());
+  Put(root, "done/compose.yaml", Hardened());
+  ASSERT_EQ(0, chmod((root / "new/compose.yaml").c_str(), 0640));
+  // Verifies that an already hardened file is not rewritten: its mtime stays.
+  struct timespec old[2] = {{1000000000, 0}, {1000000000, 0}};
+  ASSERT_EQ(0, utimensat(AT_FDCWD, (root / "done/compose.yaml").c_str(), old, 0));
+  std::string expected =
+      RunInProcess({"--stdout", root / "new/compose.yaml"}).out;
+
+  auto r = RunHarden({"--write", "."}, root.path());
+  ASSERT_EQ(0, r.exit_code) << r.err;
+  EXPECT_EQ(expected, ReadAll(root / "new/compose.yaml"));
+  EXPECT_EQ(Hardened(), ReadAll(root / "done/compose.yaml"));
+  struct stat st;
+  ASSERT_EQ(0, stat((root / "done/compose.yaml").c_str(), &st));
+  EXPECT_EQ(1000000000, st.st_mtim.tv_sec);
+  ASSERT_EQ(0, stat((root / "new/compose.yaml").c_str(), &st));
+  EXPECT_EQ(0640u, st.st_mode & 07777);
+  EXPECT_EQ(
+      "hardened new/compose.yaml (3 services)\n"
+      "harden: 2 files scanned, 1 changed, 1 already hardened, 0 failed; "
+      "3 services hardened, 1 finding\n",
+      r.err);
+
+  auto again = RunHarden({"--check", "."}, root.path());
+  EXPECT_EQ(0, again.exit_code);
+  EXPECT_EQ("", again.out);
+}
+
+TEST(CliTest, WriteThroughSymlinkUpdatesTheTargetAndKeepsTheLink) {
+  ScopedTempDir root;
+  Put(root, "shared/base.yaml", Example());
+  ASSERT_EQ(0, symlink("shared/base.yaml", (root / "compose.yaml").c_str()));
+  std::string expected = RunInProcess({"--stdout", root / "compose.yaml"}).out;
+  auto r = RunHarden({"--write", "compose.yaml"}, root.path());
+  ASSERT_EQ(0, r.exit_code) << r.err;
+  struct stat st;
+  ASSERT_EQ(0, lstat((root / "compose.yaml").c_str(), &st));
+  EXPECT_TRUE(S_ISLNK(st.st_mode));
+  EXPECT_EQ(expected, ReadAll(root / "shared/base.yaml"));
+}
+
+TEST(CliTest, WriteFailureIsReportedAndTheOthersGoOn) {
+  ScopedTempDir root;
+  Put(root, "a/compose.yaml", Example());
+  Put(root, "b/compose.yaml", Example());
+  harden::SetWriteFaultForTesting(harden::WriteFault::kWrite);
+  auto r = RunInProcess({"--write", root.path()});
+  harden::SetWriteFaultForTesting(harden::WriteFault::kNone);
+  EXPECT_EQ(2, r.exit_code);
+  EXPECT_EQ(Example(), ReadAll(root / "a/compose.yaml"));
+  EXPECT_EQ(Example(), ReadAll(root / "b/compose.yaml"));
+  EXPECT_EQ(root / "a/compose.yaml" +
+                ": error: cannot write file: No space left on device\n" +
+                root / "b/compose.yaml" +
+                ": error: cannot write file: No space left on device\n"
+                "harden: 2 files scanned, 0 changed, 0 already hardened, "
+                "2 failed; 0 services hardened, 0 findings\n",
+            r.err);
+}
+
+// --- stderr: summary and progress --------------------------------------------
+
+TEST(CliTest, SummaryLineEndsABulkRun) {
+  ScopedTempDir root;
+  Put(root, "a/compose.yaml", Example());
+  Put(root, "b/compose.yaml", Hardened());
+  Put(root, "c/compose.yaml", kBroken);
+  auto r = RunHarden({"."}, root.path());
+  EXPECT_EQ(2, r.exit_code);
+  EXPECT_EQ(
+      "c/compose.yaml:3:1: error: end of sequence flow not found\n"
+      "harden: 3 files scanned, 1 to change, 1 already hardened, 1 failed; "
+      "3 services to harden, 1 finding\n",
+      r.err);
+
+  // A directory with one Compose file is a bulk run too.
+  auto one = RunHarden({"a"}, root.path());
+  EXPECT_EQ(
+      "harden: 1 file scanned, 1 to change, 0 already hardened, 0 failed; "
+      "3 services to harden, 1 finding\n",
+      one.err);
+  // A single named file is not.
+  EXPECT_EQ("", RunHarden({"a/compose.yaml"}, root.path()).err);
+}
+
+TEST(CliTest, NoProgressLineWhenStderrIsNotATerminal) {
+  ScopedTempDir root;
+  MakeBulkTree(root, 60);
+  auto r = RunHarden({"--jobs", "2", "."}, root.path());
+  EXPECT_EQ(std::string::npos, r.err.find('\r'));
+  EXPECT_EQ(std::string::npos, r.err.find("\033["));
+  EXPECT_EQ(0u, r.err.find("repo")) << r.err;  // the first error, no progress
+}
+
+// --- --help, --version, usage errors -----------------------------------------
+
+TEST(CliTest, HelpShowsOptionsAndExamples) {
+  auto r = RunHarden({"--help"});
+  EXPECT_EQ(0, r.exit_code);
+  EXPECT_EQ("", r.err);
+  for (const char* s : {"--check", "--write", "--jobs", "--exclude",
+                        "--override-file", "\nExamples:\n",
+                        "harden repos/ --write --jobs 4", "\nExit codes:"})
+    EXPECT_NE(std::string::npos, r.out.find(s)) << s;
+}
+
+TEST(CliTest, VersionPrintsTheVersion) {
+  auto r = RunHarden({"--version"});
+  EXPECT_EQ(0, r.exit_code);
+  EXPECT_EQ(std::string("harden ") + HARDEN_VERSION + "\n", r.out);
+}
+
+TEST(CliTest, UsageErrorsExitTwo) {
+  auto r = RunInProcess({"--jobs", "0", "x.yaml"});
+  EXPECT_EQ(2, r.exit_code);
+  EXPECT_NE(std::string::npos, r.err.find("Run 'harden --help' for usage."));
+  EXPECT_EQ(2, RunInProcess({"--color", "sometimes"}).exit_code);
+  EXPECT_EQ(2, RunInProcess({"--stdout", "--write", "x.yaml"}).exit_code);
+  ScopedTempDir root;
+  Put(root, "a/compose.yaml", Example());
+  Put(root, "b/compose.yaml", Example());
+  auto two = RunInProcess({"--stdout", root.path()});
+  EXPECT_EQ(2, two.exit_code);
+  EXPECT_EQ("harden: error: --stdout takes exactly one file\n", two.err);
+}
+
+// --- Colour ------------------------------------------------------------------
+
+TEST(CliTest, ColorAlwaysColoursTheDiff) {
+  ScopedEnv no_color("NO_COLOR", "1");  // the flag wins over the environment
+  auto r = RunInProcess({"--color", "always", TestdataDir() + "/example/compose.yaml"});
+  EXPECT_NE(std::string::npos, r.out.find("\033[32m+    read_only: true\033[m\n"));
+  EXPECT_EQ(0u, r.out.find("\033[1mdiff --git"));
+}
+
+TEST(CliTest, NoColorAndColorNeverDoNotColour) {
+  const std::string file = TestdataDir() + "/example/compose.yaml";
+  {
+    ScopedEnv force("CLICOLOR_FORCE", "1");
+    ScopedEnv no_color("NO_COLOR", nullptr);
+    // Verifies that auto mode can colour here, so the cases below mean it.
+    EXPECT_NE(std::string::npos, RunInProcess({file}).out.find("\033["));
+    EXPECT_EQ(std::string::npos,
+              RunInProcess({"--color", "never", file}).out.find("\033["));
+  }
+  ScopedEnv force("CLICOLOR_FORCE", "1");
+  ScopedEnv no_color("NO_COLOR", "1");
+  EXPECT_EQ(std::string::npos, RunInProcess({file}).out.find("\033["));
+  EXPECT_EQ(std::string::npos,
+            RunInProcess({"--color", "auto", file}).out.find("\033["));
+}
+
+TEST(CliTest, NoColourWhenStdoutIsNotATerminal) {
+  ScopedEnv force("CLICOLOR_FORCE", nullptr);
+  ScopedEnv force2("FORCE_COLOR", nullptr);
+  ScopedEnv no_color("NO_COLOR", nullptr);
+  auto r = RunHarden({TestdataDir() + "/example/compose.yaml"});
+  EXPECT_EQ(std::string::npos, r.out.find("\033["));
+}
+
+// --- Diffs apply -------------------------------------------------------------
+
+TEST(CliTest, PrintedDiffAppliesWithPatchAndGitApply) {
+  if (!HaveTools("patch git")) {
+    if (std::getenv("CI")) FAIL() << "patch and git are needed in CI";
+    GTEST_SKIP() << "patch or git is not installed";
+  }
+  ScopedTempDir root;
+  Put(root, "compose.yaml", Example());
+  Put(root, "crlf/docker-compose.yml", Testdata("crlf/input.yaml"));
+  Put(root, "tail/compose.yaml", Testdata("no-final-newline/input.yaml"));
+  Put(root, "bom/compose.yml", Testdata("bom/input.yaml"));
+  Put(root, "deep/er/compose.override.yaml", Testdata("merge-keys/input.yaml"));
+  Put(root, "done/compose.yaml", Hardened());
+  ScopedTempDir out;
+  auto r = RunHarden({"."}, root.path());
+  ASSERT_EQ(0, r.exit_code) << r.err;
+  ASSERT_EQ(5u, DiffedFiles(r.out).size()) << r.out;
+  WriteAll(out / "all.diff", r.out);
+  for (const char* tool : {"patch -s -p1 <", "git apply"}) {
+    ScopedTempDir copy;
+    fs::copy(root.path(), copy.path(), fs::copy_options::recursive);
+    std::string cmd = "cd '" + copy.path() + "' && " + tool + " '" +
+                      (out / "all.diff") + "'";
+    ASSERT_EQ(0, std::system(cmd.c_str())) << cmd;
+    for (const std::string& f : DiffedFiles(r.out))
+      EXPECT_EQ(RunInProcess({"--stdout", root / f}).out, ReadAll(copy / f))
+          << tool << " " << f;
+  }
+}
+
+// --- Standard input ----------------------------------------------------------
+
+TEST(CliTest, DashReadsStandardInput) {
+  auto out = RunHarden({"--stdout", "-"}, ".", Example());
+  EXPECT_EQ(0, out.exit_code) << out.err;
+  EXPECT_EQ(RunInProcess({"--stdout", TestdataDir() + "/example/compose.yaml"}).out,
+            out.out);
+
+  auto diff = RunHarden({"-"}, ".", Example());
+  EXPECT_EQ(0, diff.exit_code);
+  EXPECT_EQ(0u, diff.out.find("diff --git a/- b/-\n--- a/-\n+++ b/-\n"));
+  EXPECT_EQ(1, RunHarden({"--check", "-"}, ".", Example()).exit_code);
+  EXPECT_EQ(0, RunHarden({"--check", "-"}, ".", Hardened()).exit_code);
+
+  auto broken = RunHarden({"-"}, ".", kBroken);
+  EXPECT_EQ(2, broken.exit_code);
+  EXPECT_EQ("<stdin>:3:1: error: end of sequence flow not found\n", broken.err);
+}
+
+// --- harden's own compose.yaml -----------------------------------------------
+
+TEST(CliTest, ProjectComposeFileIsAlreadyHardened) {
+  auto r = RunHarden({"compose.yaml"}, HARDEN_SOURCE_DIR);
+  EXPECT_EQ(0, r.exit_code) << r.err;
+  EXPECT_EQ("", r.out);
+  EXPECT_EQ("", r.err);
+  EXPECT_EQ(0, RunHarden({"--check", "compose.yaml"}, HARDEN_SOURCE_DIR).exit_code);
+}
+
+}  // namespace
