@@ -11,6 +11,7 @@
 #include <exception>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include <fmt/format.h>
@@ -150,15 +151,14 @@ void PlanOverlay(const Options& o, const FileResult& r, bool color,
                            "Compose file instead"};
     return;
   }
-  std::string text = OverlayText(r, stdin_input ? "-" : BaseName(path),
-                                 o.override_file);
+  const std::string base = stdin_input ? "-" : BaseName(path);
+  std::string text = OverlayText(r, base, o.override_file);
   oc->output = text;
   if (stdin_input || o.to_stdout) {
     oc->changed = !text.empty();
     return;
   }
   oc->overlay = OverlayPath(path, o.override_file);
-  if (text.empty()) return;  // nothing to add: an existing overlay stays
   std::optional<std::string> existing;
   struct stat st;
   if (lstat(oc->overlay.c_str(), &st) == 0) {
@@ -168,14 +168,29 @@ void PlanOverlay(const Options& o, const FileResult& r, bool color,
       return;
     }
     if (!IsGeneratedOverlay(old.value())) {
-      oc->error = Diagnostic{
-          oc->overlay, 0, 0,
-          fmt::format("exists and was not written by harden; not replacing "
-                      "it (move it away, or choose another --override-file)")};
+      if (text.empty()) return;  // not ours, and nothing to write
+      oc->error = Diagnostic{oc->overlay, 0, 0,
+                             "exists and was not written by harden; not "
+                             "replacing it (move it away, or choose another "
+                             "--override-file)"};
       return;
     }
+    std::string owner = OverlayBaseName(old.value());
+    if (owner != base) {
+      if (text.empty()) return;
+      oc->error = Diagnostic{
+          oc->overlay, 0, 0,
+          fmt::format("was written for {}, not for {}; not replacing it "
+                      "(choose another --override-file for one of them)",
+                      owner, base)};
+      return;
+    }
+    // An overlay that must stop adding things is emptied, not removed, so
+    // that `docker compose -f base -f overlay` keeps working.
+    if (text.empty()) text = OverlayText(r, base, o.override_file, true);
     existing = std::move(old.value());
   }
+  if (text.empty()) return;  // nothing to add, and no overlay to update
   oc->changed = existing != text;
   if (!oc->changed) return;
   if (o.format == "diff" && !o.explain)
@@ -291,6 +306,26 @@ int Run(Options o, std::ostream& out, std::ostream& err) {
     err << "harden: error: --stdout takes exactly one file\n";
     return kExitError;
   }
+  // Overlay mode: two Compose files in one directory would write one
+  // override file in turn; neither gets it.
+  std::map<std::string, std::string> refused;  // path -> why
+  if (!o.override_file.empty()) {
+    std::map<std::string, std::vector<std::string>> bases;
+    for (const std::string& f : files)
+      if (f != "-") bases[OverlayPath(f, o.override_file)].push_back(f);
+    for (const auto& [overlay, same] : bases) {
+      if (same.size() < 2) continue;
+      for (const std::string& f : same) {
+        std::string others;
+        for (const std::string& b : same)
+          if (b != f) others += (others.empty() ? "" : ", ") + BaseName(b);
+        refused[f] = fmt::format(
+            "shares the override file {} with {}; run them separately with "
+            "different --override-file names",
+            DisplayPath(overlay), others);
+      }
+    }
+  }
   const ImageFacts& images = ImageFacts::Shipped();
   const bool color = o.format == "diff" && UseColor(o.color);
 
@@ -298,7 +333,13 @@ int Run(Options o, std::ostream& out, std::ostream& err) {
   std::atomic<size_t> next{0}, done{0};
   auto work = [&] {
     for (size_t i = next++; i < files.size(); i = next++) {
-      outcomes[i] = ProcessFile(files[i], o, baseline.value(), images, color);
+      auto why = refused.find(files[i]);
+      if (why != refused.end()) {
+        outcomes[i].path = files[i];
+        outcomes[i].error = Diagnostic{files[i], 0, 0, why->second};
+      } else {
+        outcomes[i] = ProcessFile(files[i], o, baseline.value(), images, color);
+      }
       ++done;
     }
   };

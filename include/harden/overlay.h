@@ -28,6 +28,10 @@ extern const char kOverlayMarker[];
 /// True when `text` starts with kOverlayMarker (after an optional BOM).
 bool IsGeneratedOverlay(std::string_view text);
 
+/// The base file name a generated overlay was written for (from its first
+/// line), or empty when `text` is not a generated overlay.
+std::string OverlayBaseName(std::string_view text);
+
 /// The overlay named `name` in the directory of `base`:
 /// ("app/compose.yaml", "compose.hardening.yaml") -> "app/compose.hardening.yaml".
 std::string OverlayPath(const std::string& base, const std::string& name);
@@ -35,10 +39,13 @@ std::string OverlayPath(const std::string& base, const std::string& name);
 /// The overlay for one hardened file: a header comment that says how to use
 /// it, then, for each service that gains something, the keys and list items
 /// the hardening adds, in 2-space block style, with the base file's line
-/// ending. Empty when `result` changes nothing. `base_name` and
-/// `overlay_name` are file names, for the usage line of the header.
+/// ending. `base_name` and `overlay_name` are file names, for the header.
+/// When `result` adds nothing the overlay is empty, or, with `keep_empty`
+/// (an overlay exists and must stop adding things), one that names every
+/// service and adds nothing.
 std::string OverlayText(const FileResult& result, const std::string& base_name,
-                        const std::string& overlay_name);
+                        const std::string& overlay_name,
+                        bool keep_empty = false);
 
 /// The diff that creates `path` with `new_text` (when `old_text` is nullopt)
 /// or turns `old_text` into `new_text`. Applies with `patch -p1` and
