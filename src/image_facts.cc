@@ -4,7 +4,6 @@
 
 #include <fmt/format.h>
 
-#include "harden/baseline.h"
 
 namespace harden {
 namespace {
@@ -117,16 +116,6 @@ Expected<ImageFacts> ImageFacts::Parse(std::string_view text,
   } catch (const YAML::Exception& e) {
     return Diagnostic{path, e.mark.line + 1, e.mark.column + 1, e.msg};
   }
-  return facts;
-}
-
-const ImageFacts& ImageFacts::Shipped() {
-  static const ImageFacts facts = [] {
-    const char* text = EmbeddedText("images.yaml");
-    if (!text) return ImageFacts();
-    auto parsed = Parse(text, "baselines/images.yaml");
-    return parsed.ok() ? parsed.value() : ImageFacts();
-  }();
   return facts;
 }
 

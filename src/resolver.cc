@@ -207,8 +207,8 @@ class Resolver {
     if (image_ && image_->image_user) {
       Decision& d = Push("user", Action::kKeep,
                          fmt::format("image {} already runs as its own "
-                                     "non-root user; adding one would break "
-                                     "its data directories", image_->name));
+                                     "non-root user; another would not own its "
+                                     "files", image_->name));
       d.source = image_->source;
       return;
     }
@@ -223,6 +223,7 @@ class Resolver {
     }
     if (image_ && image_->user) {
       uid_ = *image_->user;
+      user_added_ = true;
       Decision& d = Push("user", Action::kAdd,
                          fmt::format("image {} runs as {} (its own account)",
                                      image_->name, *image_->user));
@@ -418,7 +419,9 @@ class Resolver {
       d.kind = ValueKind::kYaml;
       d.values = {e.yaml};
     }
-    if (image_)
+    // An image's warnings are about running it hardened: shown unless the
+    // service keeps a user of its own over the account harden knows.
+    if (image_ && (!image_->user || user_added_))
       for (const std::string& w : image_->warnings)
         plan_.findings.push_back({"image-note", w, f_.line});
   }
@@ -430,6 +433,7 @@ class Resolver {
   ServicePlan plan_;
   bool runs_as_root_ = false;
   bool read_only_ = false;
+  bool user_added_ = false;
   std::string uid_;
 };
 

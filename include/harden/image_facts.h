@@ -35,17 +35,7 @@ ImageRef ParseImageRef(std::string_view image);
 
 class ImageFacts {
  public:
-  /// Parses images.yaml text.
-  static Expected<ImageFacts> Parse(std::string_view text,
-                                    const std::string& path);
-  /// The facts shipped in the binary (parsed once, on first use).
-  static const ImageFacts& Shipped();
-
-  /// Facts for `image`, with the variant for its tag applied; or none.
-  std::optional<ImageFact> Find(std::string_view image) const;
-  size_t size() const { return families_.size(); }
-
- private:
+  /// A tag-dependent override: each `has_*` says which fields it sets.
   struct Variant {
     std::string tag_contains;
     ImageFact overrides;
@@ -57,6 +47,25 @@ class ImageFacts {
     std::vector<std::string> match;
     std::vector<Variant> variants;
   };
+
+  ImageFacts() = default;
+  explicit ImageFacts(std::vector<Family> families)
+      : families_(std::move(families)) {}
+
+  /// Parses images.yaml text.
+  static Expected<ImageFacts> Parse(std::string_view text,
+                                    const std::string& path);
+  /// The facts shipped in the binary: baselines/images.yaml, compiled into
+  /// C++ at build time (tools/gen_image_facts.cc), so start-up parses
+  /// nothing however many images harden knows.
+  static const ImageFacts& Shipped();
+
+  /// Facts for `image`, with the variant for its tag applied; or none.
+  std::optional<ImageFact> Find(std::string_view image) const;
+  size_t size() const { return families_.size(); }
+  const std::vector<Family>& families() const { return families_; }
+
+ private:
   std::vector<Family> families_;
 };
 

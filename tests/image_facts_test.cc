@@ -1,0 +1,51 @@
+#include "harden/image_facts.h"
+
+#include <gtest/gtest.h>
+
+namespace harden {
+namespace {
+
+TEST(ImageFactsTest, ShippedFactsCoverThePopularImagesWithSources) {
+  const ImageFacts& facts = ImageFacts::Shipped();
+  EXPECT_GE(facts.size(), 25u);
+  for (const auto& fam : facts.families()) {
+    EXPECT_FALSE(fam.fact.source.empty()) << fam.fact.name;
+    EXPECT_FALSE(fam.match.empty()) << fam.fact.name;
+    EXPECT_FALSE(fam.fact.user && fam.fact.image_user) << fam.fact.name;
+  }
+  for (const char* image :
+       {"postgres", "mysql", "mariadb", "mongo", "redis", "valkey/valkey",
+        "memcached", "rabbitmq", "nginx", "nginxinc/nginx-unprivileged",
+        "httpd", "php:8-apache", "wordpress", "nextcloud", "adminer", "ghost",
+        "caddy", "traefik", "haproxy", "grafana/grafana", "prom/prometheus",
+        "elasticsearch", "opensearchproject/opensearch", "minio/minio",
+        "bitnami/postgresql", "node", "python", "golang", "alpine", "busybox"})
+    EXPECT_TRUE(facts.Find(image)) << image;
+}
+
+TEST(ImageFactsTest, MatchesWithRegistryLibraryTagDigestAndVariants) {
+  const ImageFacts& facts = ImageFacts::Shipped();
+  auto pg = facts.Find("docker.io/library/postgres:16.4-alpine3.20@sha256:ab");
+  ASSERT_TRUE(pg);
+  EXPECT_EQ("70:70", pg->user.value_or(""));
+  EXPECT_EQ("999:999", facts.Find("postgres:17-bookworm")->user.value_or(""));
+  EXPECT_FALSE(facts.Find("bitnami/postgresql")->user);
+  EXPECT_TRUE(facts.Find("bitnami/postgresql")->image_user);
+  EXPECT_FALSE(facts.Find("ghcr.io/acme/postgres"));  // another namespace
+  EXPECT_FALSE(facts.Find("${IMAGE}"));
+}
+
+TEST(ImageFactsTest, ParseRejectsUnknownKeysWithTheirPlace) {
+  auto f = ImageFacts::Parse(
+      "images:\n  - name: x\n    source: s\n    usr: \"1:1\"\n", "images.yaml");
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ("images.yaml:4:5: error: unknown key \"usr\" in an image entry",
+            FormatDiagnostic(f.error()));
+  f = ImageFacts::Parse("images:\n  - name: x\n", "images.yaml");
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ("images.yaml:2:5: error: an image entry needs a name and a source",
+            FormatDiagnostic(f.error()));
+}
+
+}  // namespace
+}  // namespace harden
