@@ -198,6 +198,16 @@ ServiceFacts ReadFacts(const ServiceNode& service) {
   f.tmpfs = ScalarList(Lookup(m, "tmpfs"));
   ReadVolumes(Lookup(m, "volumes"), &f);
   f.keys = EffectiveKeys(m);
+  // `extends: web` or `extends: {service: web}`; one from another file
+  // (`file:`) is out of this file's reach.
+  if (const Node* e = Lookup(m, "extends")) {
+    const Node* r = e->Resolved();
+    if (r->IsScalar()) {
+      f.extends = std::string(r->value);
+    } else if (r->IsMapping() && !Lookup(r, "file")) {
+      if (auto svc = ScalarAt(r, "service")) f.extends = svc->value;
+    }
+  }
   if (const Node* x = Lookup(m, "x-harden")) {
     const Node* r = x->Resolved();
     if (r->IsScalar() && (r->value == "false" || r->value == "False")) {

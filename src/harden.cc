@@ -1,5 +1,7 @@
 #include "harden/harden.h"
 
+#include <functional>
+
 #include <fmt/format.h>
 
 #include "harden/compose_model.h"
@@ -17,6 +19,10 @@ std::optional<Diagnostic> CheckEncoding(const SourceText& src) {
                       static_cast<int>(i - src.LineStart(line)) + 1,
                       std::move(msg)};
   };
+  // Notepad and PowerShell save UTF-16 with a byte order mark; say so
+  // rather than point at the first odd byte.
+  if (t.compare(0, 2, "\xFF\xFE") == 0 || t.compare(0, 2, "\xFE\xFF") == 0)
+    return at(0, "UTF-16 text: save the file as UTF-8");
   for (size_t i = 0; i < t.size();) {
     unsigned char c = static_cast<unsigned char>(t[i]);
     if (c < 0x80) {
@@ -30,11 +36,62 @@ std::optional<Diagnostic> CheckEncoding(const SourceText& src) {
               c <= 0xF4;
     for (size_t k = 1; ok && k < n; ++k)
       ok = (static_cast<unsigned char>(t[i + k]) & 0xC0) == 0x80;
+    if (ok && n > 2) {
+      // No overlong forms, UTF-16 surrogates or code points past U+10FFFF
+      // (RFC 3629), which Compose's own parser rejects too.
+      unsigned char c1 = static_cast<unsigned char>(t[i + 1]);
+      ok = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 > 0x9F) &&
+           !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 > 0x8F);
+    }
     if (!ok) return at(i, "invalid UTF-8");
     i += n;
   }
   return std::nullopt;
 }
+
+namespace {
+
+// Resolves every service. A service that `extends` another service of the
+// same file gets that service's tmpfs mounts, volumes included, as its own
+// (Compose appends them): so the other is resolved first, and a mount it
+// has or gains is not added twice.
+std::vector<ServicePlan> ResolveAll(const ComposeModel& model,
+                                    const Baseline& baseline,
+                                    const ImageFacts& images) {
+  const size_t n = model.service_nodes.size();
+  std::vector<ServiceFacts> facts;
+  for (const ServiceNode& s : model.service_nodes) facts.push_back(ReadFacts(s));
+  std::vector<ServicePlan> plans(n);
+  std::vector<int> state(n, 0);  // 0 new, 1 resolving, 2 done
+  std::function<void(size_t)> resolve = [&](size_t i) {
+    if (state[i]) return;
+    state[i] = 1;
+    ServiceFacts& f = facts[i];
+    for (size_t j = 0; j < n && !f.extends.empty(); ++j) {
+      if (model.service_nodes[j].name != f.extends || j == i) continue;
+      if (state[j] == 1) break;  // a cycle: Compose rejects it; so do not follow
+      resolve(j);
+      const ServiceFacts& base = facts[j];
+      auto inherit = [&](const Located& mount) {
+        f.inherited_mounts.push_back(
+            {mount.value, mount.line, model.service_nodes[j].name});
+      };
+      for (const Located& t : base.tmpfs) inherit(t);
+      for (const Located& v : base.volume_targets) inherit(v);
+      for (const InheritedMount& m : base.inherited_mounts)
+        f.inherited_mounts.push_back(m);
+      for (const Decision& d : plans[j].decisions)
+        if (d.key == "tmpfs" && d.action == Action::kAdd)
+          for (const std::string& v : d.values) inherit({v, 0});
+    }
+    plans[i] = Resolve(f, baseline, images);
+    state[i] = 2;
+  };
+  for (size_t i = 0; i < n; ++i) resolve(i);
+  return plans;
+}
+
+}  // namespace
 
 Expected<FileResult> HardenText(std::string input, const Baseline& baseline,
                                 const ImageFacts& images) {
@@ -49,13 +106,16 @@ Expected<FileResult> HardenText(std::string input, const Baseline& baseline,
     if (!doc) return doc.error();
     auto model = LocateServices(doc.value());
     if (!model) return model.error();
+    const Node* root = doc->root();
+    if (!root || root->kind == NodeKind::kNull)
+      result.notes.push_back(
+          "the document is empty (or only comments): nothing to harden");
     if (model->legacy)
       result.notes.push_back(
           "legacy Compose v1 file (services at the top level, no "
           "\"services:\"); docker compose no longer reads it, so harden "
           "leaves it unchanged");
-    for (const ServiceNode& s : model->service_nodes)
-      result.plans.push_back(Resolve(ReadFacts(s), baseline, images));
+    result.plans = ResolveAll(model.value(), baseline, images);
     auto edits = PlanEdits(src, model.value(), result.plans);
     if (!edits) return edits.error();
     result.edits = std::move(edits.value());

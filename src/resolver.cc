@@ -362,6 +362,15 @@ class Resolver {
               .values = {p};
           return;
         }
+      for (const InheritedMount& m : f_.inherited_mounts)
+        if (MountPath(m.path) == p) {
+          Push("tmpfs", Action::kSkip,
+               fmt::format("service \"{}\", which this one extends, already "
+                           "mounts {}", m.service, p),
+               m.line)
+              .values = {p};
+          return;
+        }
       if (Has(mounted, p)) {
         for (const Located& t : f_.tmpfs)
           if (MountPath(t.value) == p)

@@ -57,6 +57,13 @@ std::vector<std::string> EffectiveKeys(const Node* mapping);
 /// one; null as empty). Items that are not scalars are skipped.
 std::vector<Located> ScalarList(const Node* node);
 
+/// A mount a service gets from the service it extends.
+struct InheritedMount {
+  std::string path;     ///< as written: "/tmp", "/run:uid=101"
+  int line = 0;
+  std::string service;  ///< the service it comes from
+};
+
 /// What the resolver needs to know about one service.
 struct ServiceFacts {
   std::string name;
@@ -80,6 +87,10 @@ struct ServiceFacts {
   std::vector<std::string> skip;
   std::string skip_reason;
   std::optional<Diagnostic> x_harden_error;
+  /// The service of the same file this one `extends`, or empty.
+  std::string extends;
+  /// Mounts (tmpfs and volumes) that come with `extends`.
+  std::vector<InheritedMount> inherited_mounts;
   /// Keys the service sets (own or merged), for set-if-absent rules.
   std::vector<std::string> keys;
 };
