@@ -171,9 +171,26 @@ class TreeBuilder : public YAML::EventHandler {
 namespace {
 
 // yaml-cpp's messages are complete sentences in lower case already
-// ("end of map not found"); keep them, with the place.
-Diagnostic FromYaml(const YAML::Exception& e) {
+// ("end of map not found"); keep them, with the place. One cause gets a
+// clearer message: a tab in the indentation of the failing line, which
+// yaml-cpp reports as "illegal map value", "end of map not found", ...
+Diagnostic FromYaml(const YAML::Exception& e, std::string_view text) {
   std::string msg = e.msg.empty() ? std::string("invalid YAML") : e.msg;
+  size_t start = 0;
+  for (int line = 0; line < e.mark.line && start != std::string_view::npos;
+       ++line) {
+    start = text.find('\n', start);
+    if (start != std::string_view::npos) ++start;
+  }
+  if (e.mark.line >= 0 && start != std::string_view::npos) {
+    std::string_view line = text.substr(start, text.find('\n', start) - start);
+    size_t indent = line.find_first_not_of(" \t");
+    size_t tab = line.find('\t');
+    if (indent != std::string_view::npos && tab < indent && line[indent] != '\r')
+      return Diagnostic{{}, e.mark.line + 1, static_cast<int>(tab) + 1,
+                        "tab character in indentation (YAML indents with "
+                        "spaces only)"};
+  }
   return Diagnostic{{}, e.mark.line + 1, e.mark.column + 1, msg};
 }
 
@@ -202,10 +219,12 @@ Expected<Document> ParseDocument(std::string_view text) {
   } catch (const ParseError& e) {
     return Diagnostic{{}, e.line, e.column, e.message};
   } catch (const YAML::DeepRecursion& e) {
+    // Reached only if yaml-cpp recurses without opening a collection; its
+    // limit is not kMaxDepth, so do not name a number.
     return Diagnostic{{}, e.mark.line + 1, e.mark.column + 1,
-                      fmt::format("nesting deeper than {} levels", kMaxDepth)};
+                      "nesting too deep"};
   } catch (const YAML::Exception& e) {
-    return FromYaml(e);
+    return FromYaml(e, text.substr(base));
   }
   return doc;
 }

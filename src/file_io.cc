@@ -56,9 +56,12 @@ Expected<std::string> ReadFile(const std::string& path) {
   }
   if (static_cast<size_t>(st.st_size) > kMaxFileSize) {
     close(fd);
+    // Rounded up, so a file just over the limit never reads "64 MiB, over
+    // the 64 MiB limit".
+    const auto mib = (static_cast<size_t>(st.st_size) + (1u << 20) - 1) >> 20;
     return Diagnostic{path, 0, 0,
-                      fmt::format("file is {} MiB, over the {} MiB limit",
-                                  st.st_size >> 20, kMaxFileSize >> 20)};
+                      fmt::format("file is {} MiB, over the {} MiB limit", mib,
+                                  kMaxFileSize >> 20)};
   }
   std::string out;
   out.reserve(static_cast<size_t>(st.st_size));
