@@ -36,6 +36,8 @@ class TreeBuilder : public YAML::EventHandler {
       : doc_(doc), text_(text), base_(base) {}
 
   const Node* root() const { return root_; }
+  /// The last scalar in document order, or null.
+  const Node* last_scalar() const { return last_scalar_; }
 
   void OnDocumentStart(const YAML::Mark&) override {}
   void OnDocumentEnd() override {}
@@ -58,6 +60,7 @@ class TreeBuilder : public YAML::EventHandler {
     Node* n = Make(NodeKind::kScalar, mark, anchor);
     SetTag(n, tag);
     n->value = Value(n->offset, value);
+    last_scalar_ = n;
     Attach(n);
   }
   void OnSequenceStart(const YAML::Mark& mark, const std::string& tag,
@@ -166,9 +169,39 @@ class TreeBuilder : public YAML::EventHandler {
   std::map<YAML::anchor_t, Node*> anchors_;
   const std::string* pending_anchor_ = nullptr;
   const Node* root_ = nullptr;
+  const Node* last_scalar_ = nullptr;
 };
 
 namespace {
+
+// yaml-cpp 0.7 accepts a quoted scalar whose closing quote is missing when a
+// line break comes before the end of the input ("image: 'nginx\n"). Such a
+// scalar runs to the end, so only the last scalar can be unclosed. True when
+// the scalar at `offset` (after any anchor or tag) opens a quote that never
+// closes.
+bool Unclosed(std::string_view text, size_t offset) {
+  size_t i = offset;
+  while (i < text.size() && (text[i] == '&' || text[i] == '!')) {
+    i = text.find_first_of(" \t\r\n", i);
+    if (i == std::string_view::npos) return false;
+    i = text.find_first_not_of(" \t\r\n", i);
+    if (i == std::string_view::npos) return false;
+  }
+  if (i >= text.size() || (text[i] != '\'' && text[i] != '"')) return false;
+  const char quote = text[i];
+  for (++i; i < text.size(); ++i) {
+    if (quote == '"' && text[i] == '\\') {
+      ++i;  // an escaped character, \" included
+    } else if (text[i] == quote) {
+      if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+        ++i;  // '' is a quote inside single quotes
+        continue;
+      }
+      return false;
+    }
+  }
+  return true;
+}
 
 // yaml-cpp's messages are complete sentences in lower case already
 // ("end of map not found"); keep them, with the place. One cause gets a
@@ -206,6 +239,9 @@ Expected<Document> ParseDocument(std::string_view text) {
     TreeBuilder builder(&doc, text, base);
     if (!parser.HandleNextDocument(builder)) return doc;  // empty
     doc.root_ = builder.root();
+    if (const Node* q = builder.last_scalar(); q && Unclosed(text, q->offset))
+      return Diagnostic{{}, q->line + 1, q->column + 1,
+                        "quoted scalar without its closing quote"};
     TreeBuilder second(&doc, text, base);
     if (parser.HandleNextDocument(second)) {
       // A second "---" with nothing after it is still one document.

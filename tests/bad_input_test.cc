@@ -175,6 +175,19 @@ TEST_F(BadInputTest, UnknownEscapeInDoubleQuotes) {
                  "bad.yaml:3:17: error: unknown escape character: q");
 }
 
+TEST_F(BadInputTest, UnclosedQuoteOnTheLastLine) {
+  // yaml-cpp accepts this; Compose does not, and neither may harden.
+  ExpectRejected("services:\n  web:\n    image: 'nginx\n",
+                 "bad.yaml:3:12: error: quoted scalar without its closing "
+                 "quote");
+}
+
+TEST_F(BadInputTest, UnclosedDoubleQuoteAtTheEnd) {
+  ExpectRejected("services:\n  web:\n    image: \"nginx\n    user: x\n",
+                 "bad.yaml:3:12: error: quoted scalar without its closing "
+                 "quote");
+}
+
 TEST_F(BadInputTest, UnknownAlias) {
   ExpectRejected("services:\n  web: *nowhere\n",
                  "bad.yaml:2:8: error: the referenced anchor is not defined");
@@ -310,7 +323,19 @@ TEST_F(BadInputTest, Utf16File) {
 TEST_F(BadInputTest, BinaryGarbage) {
   // The start of an ELF executable.
   ExpectRejected(std::string("\x7f" "ELF\x02\x01\x01\0\0\0", 10),
-                 "bad.yaml:1:8: error: NUL byte: this is not a text file");
+                 "bad.yaml:1:1: error: control character 0x7F is not allowed "
+                 "in YAML");
+}
+
+TEST_F(BadInputTest, NulByte) {
+  ExpectRejected(std::string("services:\n  web:\0\n", 18),
+                 "bad.yaml:2:7: error: NUL byte: this is not a text file");
+}
+
+TEST_F(BadInputTest, ControlCharacter) {
+  ExpectRejected("services:\n  web:\n    image: \x1b[31mnginx\n",
+                 "bad.yaml:3:12: error: control character 0x1B is not allowed "
+                 "in YAML");
 }
 
 TEST_F(BadInputTest, HundredMegabyteFileIsRefusedUnread) {

@@ -90,6 +90,21 @@ TEST(DocumentTest, TabsElsewhereAreFine) {
   EXPECT_EQ("(parsed)", ErrorOf("a:\tb\nc: \"d\te\"\nf: |\n  g\th\n"));
 }
 
+TEST(DocumentTest, UnclosedQuoteIsAnError) {
+  EXPECT_EQ(":1:4: error: quoted scalar without its closing quote",
+            ErrorOf("a: 'b\n"));
+  EXPECT_EQ(":2:4: error: quoted scalar without its closing quote",
+            ErrorOf("a: 'x'\nb: &c !!str \"d \\\" e\n"));
+  EXPECT_EQ(":1:4: error: quoted scalar without its closing quote",
+            ErrorOf("a: 'it''s\n"));
+}
+
+TEST(DocumentTest, ClosedQuotesAreFine) {
+  EXPECT_EQ("(parsed)", ErrorOf("a: 'it''s'\nb: \"x \\\" \\\\\"\n"));
+  EXPECT_EQ("(parsed)", ErrorOf("a: 'multi\n  line'\nb: |\n  'open\n"));
+  EXPECT_EQ("(parsed)", ErrorOf("a: &x 'y'\nb: !t \"z\"\n"));
+}
+
 TEST(DocumentTest, UnknownAliasIsAnError) {
   EXPECT_EQ(":1:4: error: the referenced anchor is not defined",
             ErrorOf("a: *nope\n"));
@@ -233,6 +248,16 @@ TEST(EncodingTest, RejectsOverlongSurrogatesAndOutOfRange) {
   EXPECT_EQ(":1:1: error: invalid UTF-8", EncodingError("\xed\xa0\x80"));
   EXPECT_EQ(":1:1: error: invalid UTF-8", EncodingError("\xf4\x90\x80\x80"));
   EXPECT_EQ(":1:1: error: invalid UTF-8", EncodingError("\xf5\x80\x80\x80"));
+}
+
+TEST(EncodingTest, RejectsControlCharacters) {
+  EXPECT_EQ(":1:4: error: control character 0x01 is not allowed in YAML",
+            EncodingError("a: \x01\n"));
+  EXPECT_EQ(":1:1: error: control character 0x7F is not allowed in YAML",
+            EncodingError("\x7f"));
+  EXPECT_EQ(":1:2: error: control character 0x0C is not allowed in YAML",
+            EncodingError("a\f"));
+  EXPECT_EQ("(valid)", EncodingError("a:\tb\r\nc: d\n"));
 }
 
 TEST(EncodingTest, RejectsNulAndUtf16) {
