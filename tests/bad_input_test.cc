@@ -674,4 +674,31 @@ TEST(FuzzRegressionTest, EveryInputKeepsTheFuzzProperties) {
   }
 }
 
+// DISABLED: planner gaps the fuzzer found (minimised by hand). Each input is
+// valid YAML that Compose reads, and harden refuses it with "internal error"
+// because the verifier catches the planner's broken edit: safe (nothing is
+// written) but wrong. Enable once src/planner.cc handles them.
+TEST(FuzzRegressionTest, DISABLED_KnownPlannerGaps) {
+  const char* inputs[] = {
+      // A scalar reused inside [..] without quoting: flow indicators.
+      "services:\n  web:\n    image: nginx\n    tmpfs: /a{b\n",
+      "services:\n  web:\n    image: nginx\n    tmpfs: /a,b\n",
+      "services:\n  web:\n    image: nginx\n    cap_drop: NET_RAW]\n",
+      // A plain scalar over several lines.
+      "services:\n  web:\n    image: nginx\n    tmpfs:\n      /run\n"
+      "      /var\n",
+      // An empty value followed by a comment.
+      "services:\n  web:\n    image: example/app\n    user: # set later\n",
+      "services:\n  web:\n    image: example/app\n    read_only: # x\n",
+      // The last entry of a flow mapping, a scalar made a list: the edit
+      // swallows the closing brace.
+      "services:\n  web: {image: nginx, tmpfs: /run}\n",
+      "services:\n  web: {image: nginx, security_opt: true}\n",
+  };
+  for (const char* input : inputs) {
+    harden_fuzz::Verdict v = harden_fuzz::Check(input);
+    EXPECT_EQ(harden_fuzz::Verdict::kOk, v.kind) << input << "\n" << v.message;
+  }
+}
+
 }  // namespace
