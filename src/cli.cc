@@ -229,7 +229,9 @@ Outcome ProcessFile(const std::string& path, const Options& o,
       oc.output = oc.result->output = oc.result->source->bytes();
       return oc;
     }
-    auto r = HardenText(std::move(text.value()), baseline, images);
+    auto r = HardenText(std::move(text.value()), baseline, images,
+                        o.override_file.empty() ? Target::kBaseFile
+                                                : Target::kOverlay);
     if (!r) {
       oc.error = r.error();
       oc.error->path = shown;

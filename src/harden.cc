@@ -60,10 +60,10 @@ namespace {
 // Resolves every service. A service that `extends` another service of the
 // same file gets that service's tmpfs mounts, volumes included, as its own
 // (Compose appends them): so the other is resolved first, and a mount it
-// has or gains is not added twice.
+// has (or, in the base file, gains) is not added twice.
 std::vector<ServicePlan> ResolveAll(const ComposeModel& model,
                                     const Baseline& baseline,
-                                    const ImageFacts& images) {
+                                    const ImageFacts& images, Target target) {
   const size_t n = model.service_nodes.size();
   std::vector<ServiceFacts> facts;
   for (const ServiceNode& s : model.service_nodes) facts.push_back(ReadFacts(s));
@@ -87,7 +87,8 @@ std::vector<ServicePlan> ResolveAll(const ComposeModel& model,
       for (const InheritedMount& m : base.inherited_mounts)
         f.inherited_mounts.push_back(m);
       for (const Decision& d : plans[j].decisions)
-        if (d.key == "tmpfs" && d.action == Action::kAdd)
+        if (target == Target::kBaseFile && d.key == "tmpfs" &&
+            d.action == Action::kAdd)
           for (const std::string& v : d.values) inherit({v, 0});
     }
     plans[i] = Resolve(f, baseline, images);
@@ -100,7 +101,7 @@ std::vector<ServicePlan> ResolveAll(const ComposeModel& model,
 }  // namespace
 
 Expected<FileResult> HardenText(std::string input, const Baseline& baseline,
-                                const ImageFacts& images) {
+                                const ImageFacts& images, Target target) {
   FileResult result(std::move(input));
   const SourceText& src = *result.source;
   if (auto err = CheckEncoding(src)) return *err;
@@ -121,7 +122,7 @@ Expected<FileResult> HardenText(std::string input, const Baseline& baseline,
           "legacy Compose v1 file (services at the top level, no "
           "\"services:\"); docker compose no longer reads it, so harden "
           "leaves it unchanged");
-    result.plans = ResolveAll(model.value(), baseline, images);
+    result.plans = ResolveAll(model.value(), baseline, images, target);
     auto edits = PlanEdits(src, model.value(), result.plans);
     if (!edits) return edits.error();
     result.edits = std::move(edits.value());

@@ -34,9 +34,16 @@ struct FileResult {
   bool changed() const { return !edits.empty(); }
 };
 
+/// Where the hardening goes. Compose resolves `extends` inside each file
+/// before it merges an override file, so a service of the base file does
+/// not inherit what an overlay adds to the service it extends: in overlay
+/// mode each service gets those additions itself.
+enum class Target { kBaseFile, kOverlay };
+
 /// Hardens one file's text. Errors carry a line and column but no path.
 Expected<FileResult> HardenText(std::string input, const Baseline& baseline,
-                                const ImageFacts& images);
+                                const ImageFacts& images,
+                                Target target = Target::kBaseFile);
 
 /// The first invalid UTF-8 sequence (or NUL byte) in `text`, as a diagnostic.
 std::optional<Diagnostic> CheckEncoding(const SourceText& text);
