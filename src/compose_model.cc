@@ -40,17 +40,32 @@ std::vector<const Node*> MergeSources(const Node* mapping) {
   return out;
 }
 
-const Node* LookupDepth(const Node* mapping, std::string_view key, int depth) {
-  if (!mapping || !mapping->IsMapping() || depth > 64) return nullptr;
+// Merge sources form a graph, not a tree: `<<: [*a, *a]` at every level of
+// a chain of anchors reaches the same mapping 2^n ways. A walk visits each
+// mapping once; what a second path would find, the first path found first,
+// so precedence stays YAML's (own keys, then sources in order, depth first).
+// Chains deeper than kMaxMergeDepth (real files use one or two levels) are
+// not followed, which keeps the recursion's stack bounded.
+constexpr size_t kMaxMergeDepth = 64;
+
+const Node* LookupOnce(const Node* mapping, std::string_view key,
+                       std::vector<const Node*>* seen, size_t depth) {
+  if (!mapping || !mapping->IsMapping() || depth > kMaxMergeDepth)
+    return nullptr;
+  if (std::find(seen->begin(), seen->end(), mapping) != seen->end())
+    return nullptr;
+  seen->push_back(mapping);
   if (const Node* v = OwnEntry(mapping, key)) return v;
   for (const Node* src : MergeSources(mapping))
-    if (const Node* v = LookupDepth(src, key, depth + 1)) return v;
+    if (const Node* v = LookupOnce(src, key, seen, depth + 1)) return v;
   return nullptr;
 }
 
-void CollectKeys(const Node* mapping, int depth,
-                 std::vector<std::string>* out) {
-  if (!mapping || !mapping->IsMapping() || depth > 64) return;
+void CollectKeys(const Node* mapping, std::vector<const Node*>* seen,
+                 size_t depth, std::vector<std::string>* out) {
+  if (!mapping || !mapping->IsMapping() || depth > kMaxMergeDepth) return;
+  if (std::find(seen->begin(), seen->end(), mapping) != seen->end()) return;
+  seen->push_back(mapping);
   for (size_t i = 0; i < mapping->MapSize(); ++i) {
     const Node* k = mapping->Key(i)->Resolved();
     if (!k->IsScalar() || k->value == "<<") continue;
@@ -58,7 +73,7 @@ void CollectKeys(const Node* mapping, int depth,
       out->emplace_back(k->value);
   }
   for (const Node* src : MergeSources(mapping))
-    CollectKeys(src, depth + 1, out);
+    CollectKeys(src, seen, depth + 1, out);
 }
 
 std::optional<Located> ScalarAt(const Node* mapping, std::string_view key) {
@@ -107,12 +122,17 @@ const Node* OwnEntry(const Node* mapping, std::string_view key) {
 }
 
 const Node* Lookup(const Node* mapping, std::string_view key) {
-  return LookupDepth(mapping, key, 0);
+  if (!mapping || !mapping->IsMapping()) return nullptr;
+  if (const Node* v = OwnEntry(mapping, key)) return v;  // the common case
+  if (!OwnEntry(mapping, "<<")) return nullptr;
+  std::vector<const Node*> seen;
+  return LookupOnce(mapping, key, &seen, 0);
 }
 
 std::vector<std::string> EffectiveKeys(const Node* mapping) {
   std::vector<std::string> out;
-  CollectKeys(mapping, 0, &out);
+  std::vector<const Node*> seen;
+  CollectKeys(mapping, &seen, 0, &out);
   return out;
 }
 

@@ -92,6 +92,69 @@ std::optional<size_t> ScalarEnd(const SourceText& src, const Node* n) {
   return end;
 }
 
+// The end of a scalar value, however many lines it spans. In a flow
+// collection a plain scalar stops before `,`, `[`, `]`, `{`, `}` or a
+// comment; in a block mapping whose keys stand at `key_column` it goes on
+// over the lines indented deeper. Block scalars (| >) are not handled.
+std::optional<size_t> ScalarExtent(const SourceText& src, const Node* n,
+                                   bool in_flow, size_t key_column) {
+  std::string_view t = src.view();
+  size_t i = n->offset;
+  if (i >= t.size()) return std::nullopt;
+  if (t[i] == '"' || t[i] == '\'') {
+    const char q = t[i];
+    for (size_t j = i + 1; j < t.size(); ++j) {
+      if (q == '"' && t[j] == '\\') { ++j; continue; }
+      if (t[j] != q) continue;
+      if (q == '\'' && j + 1 < t.size() && t[j + 1] == '\'') { ++j; continue; }
+      return j + 1;
+    }
+    return std::nullopt;
+  }
+  if (!n->plain) return std::nullopt;
+  auto is_space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+  };
+  if (in_flow) {
+    size_t end = i;
+    for (size_t j = i; j < t.size(); ++j) {
+      char c = t[j];
+      if (c == ',' || c == '[' || c == ']' || c == '{' || c == '}') break;
+      if (c == '#' && j > i && is_space(t[j - 1])) break;
+      if (c == ':' && (j + 1 == t.size() || is_space(t[j + 1]))) break;
+      if (!is_space(c)) end = j + 1;
+    }
+    return end;
+  }
+  auto content_end = [&](size_t from, size_t line_end) {
+    size_t end = from;
+    for (size_t j = from; j < line_end; ++j) {
+      if (t[j] == '#' && j > from && (t[j - 1] == ' ' || t[j - 1] == '\t'))
+        break;
+      if (!is_space(t[j])) end = j + 1;
+    }
+    return end;
+  };
+  size_t line = src.LineOf(i);
+  size_t end = content_end(i, src.LineEnd(line));
+  if (end < src.LineEnd(line)) {
+    // A comment on the scalar's line ends it.
+    std::string_view rest = t.substr(end, src.LineEnd(line) - end);
+    if (rest.find('#') != std::string_view::npos) return end;
+  }
+  for (size_t l = line + 1; l < src.line_count(); ++l) {
+    std::string_view text = src.Line(l);
+    size_t indent = text.find_first_not_of(" \t\r\n");
+    if (indent == std::string_view::npos) continue;  // blank: folded in
+    if (indent <= key_column || text[indent] == '#') break;
+    size_t from = src.LineStart(l) + indent;
+    end = content_end(from, src.LineEnd(l));
+    if (t.substr(end, src.LineEnd(l) - end).find('#') != std::string_view::npos)
+      break;  // a comment ends the scalar
+  }
+  return end;
+}
+
 // Offset just past the ':' that follows a block mapping key.
 std::optional<size_t> AfterColon(const SourceText& src, const Node* key) {
   std::string_view t = src.view();
@@ -429,7 +492,7 @@ class Planner {
 
   std::optional<Diagnostic> AppendToExisting(const ServiceNode& s,
                                              const Node* own, NewKey& add) {
-    (void)s;
+    if (own->kind == NodeKind::kNull) return FillNull(s, own, add);
     if (!add.list) return std::nullopt;  // the resolver keeps set scalars
     if (own->kind == NodeKind::kAlias)
       return At(own, fmt::format("cannot add to \"{}\": its value is an alias",
@@ -465,33 +528,47 @@ class Planner {
       return Add({at, 0, text}, last);
     }
     if (own->IsScalar()) {
-      // `tmpfs: /run` becomes `tmpfs: [/run, /tmp]`, the old text kept.
-      auto end = ScalarEnd(src_, own);
-      if (!end) return At(own, "cannot edit a scalar that spans lines");
-      std::string text = "[" + std::string(t_.substr(own->offset, *end - own->offset));
+      // `tmpfs: /run` becomes `tmpfs: [/run, /tmp]`, the old text kept
+      // where it reads the same inside brackets.
+      auto end = ScalarExtent(src_, own, s.own->flow, s.own->Key(0)->column);
+      if (!end) return At(own, "cannot edit this scalar (a block scalar?)");
+      std::string_view old = t_.substr(own->offset, *end - own->offset);
+      const bool one_line = old.find('\n') == std::string_view::npos;
+      const bool keep = one_line && (own->plain ? old.find_first_of(",[]{}:#") ==
+                                                      std::string_view::npos
+                                                : true);
+      std::string text =
+          "[" + (keep ? std::string(old) : RenderScalar(std::string(own->value), true));
       for (const std::string& v : add.values) text += ", " + RenderScalar(v, true);
       text += "]";
       return Add({own->offset, *end - own->offset, text}, own);
     }
-    if (own->kind == NodeKind::kNull) {
-      // `cap_drop:` with no value.
-      const Node* key = nullptr;
-      for (size_t i = 0; i < s.own->MapSize(); ++i)
-        if (s.own->Value(i) == own) key = s.own->Key(i);
-      auto colon = key ? AfterColon(src_, key) : std::nullopt;
-      if (!colon) return At(own, "cannot find where this empty value starts");
-      size_t end = *colon;
-      size_t line_end = src_.LineEnd(src_.LineOf(end));
-      std::string_view rest = t_.substr(end, line_end - end);
-      size_t tok = rest.find_first_not_of(" \t");
-      if (tok != std::string_view::npos && rest[tok] != '#') {
-        size_t tok_end = rest.find_first_of(" \t", tok);
-        if (tok_end == std::string_view::npos) tok_end = rest.size();
-        return Add({end + tok, tok_end - tok, FlowValue(add)}, own);
-      }
-      return Add({end, 0, " " + FlowValue(add)}, own);
-    }
     return At(own, fmt::format("cannot add to \"{}\": it is a mapping", add.key));
+  }
+
+  // `key:` with no value (or `~`, `null`) gets the addition as its value.
+  std::optional<Diagnostic> FillNull(const ServiceNode& s, const Node* own,
+                                     const NewKey& add) {
+    const Node* key = nullptr;
+    for (size_t i = 0; i < s.own->MapSize(); ++i)
+      if (s.own->Value(i) == own) key = s.own->Key(i);
+    auto colon = key ? AfterColon(src_, key) : std::nullopt;
+    if (!colon) return At(own, "cannot find where this empty value starts");
+    const bool flow = s.own->flow;
+    std::string value =
+        add.list ? FlowValue(add) : Scalar(add, add.values[0], flow);
+    size_t end = *colon;
+    size_t line_end = src_.LineEnd(src_.LineOf(end));
+    std::string_view rest = t_.substr(end, line_end - end);
+    size_t tok = rest.find_first_not_of(" \t\r");
+    std::string_view stops = flow ? " \t\r,]}" : " \t\r";
+    if (tok != std::string_view::npos && rest[tok] != '#' &&
+        stops.find(rest[tok]) == std::string_view::npos) {
+      size_t tok_end = rest.find_first_of(stops, tok);
+      if (tok_end == std::string_view::npos) tok_end = rest.size();
+      return Add({end + tok, tok_end - tok, value}, own);
+    }
+    return Add({end, 0, " " + value}, own);
   }
 
   // A new item in the quoting style of the list's first item.
@@ -600,8 +677,18 @@ std::string RenderScalar(const std::string& value, bool flow) {
   if (IsPlainSafe(value, flow)) return value;
   std::string out = "\"";
   for (char c : value) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+    } else {
+      out += c;
+    }
   }
   return out + "\"";
 }
