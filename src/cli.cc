@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
@@ -331,52 +332,23 @@ int Run(Options o, std::ostream& out, std::ostream& err) {
   const ImageFacts& images = ImageFacts::Shipped();
   const bool color = o.format == "diff" && UseColor(o.color);
 
-  std::vector<Outcome> outcomes(files.size());
-  std::atomic<size_t> next{0}, done{0};
-  auto work = [&] {
-    for (size_t i = next++; i < files.size(); i = next++) {
-      auto why = refused.find(files[i]);
-      if (why != refused.end()) {
-        outcomes[i].path = files[i];
-        outcomes[i].error = Diagnostic{files[i], 0, 0, why->second};
-      } else {
-        outcomes[i] = ProcessFile(files[i], o, baseline.value(), images, color);
-      }
-      ++done;
-    }
-  };
-  unsigned jobs = o.jobs > 0 ? static_cast<unsigned>(o.jobs)
-                             : std::max(1u, std::thread::hardware_concurrency());
-  jobs = std::min<unsigned>(jobs, std::max<size_t>(files.size(), 1));
-  std::vector<std::thread> threads;
-  for (unsigned j = 1; j < jobs; ++j) threads.emplace_back(work);
-  const bool progress = files.size() > 50 && isatty(STDERR_FILENO);
-  std::thread ticker;
-  if (progress)
-    ticker = std::thread([&] {
-      while (done < files.size()) {
-        err << fmt::format("\rharden: {}/{} files", done.load(), files.size())
-            << std::flush;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
-      err << "\r\033[K" << std::flush;
-    });
-  work();
-  for (auto& t : threads) t.join();
-  if (ticker.joinable()) ticker.join();
-
-  // Print in path order, whatever the number of jobs.
+  // Outcomes are printed in path order, whatever the number of jobs, as
+  // soon as they and all before them are done; then their texts are freed,
+  // so a run over thousands of files holds only those in flight (reports
+  // keep the results they are built from).
+  const bool report = o.format != "diff";
   size_t failed = errors.size();
   bool would_change = false, has_findings = false;
   size_t changed = 0, clean = 0, services = 0, findings = 0;
   for (const Diagnostic& d : errors) err << FormatDiagnostic(d) << "\n";
-  std::vector<FileReport> reports;
-  for (const Outcome& oc : outcomes) {
-    reports.push_back({oc.path, oc.result ? &*oc.result : nullptr, oc.error});
+  const bool progress = files.size() > 50 && isatty(STDERR_FILENO);
+  auto emit = [&](Outcome& oc) {
+    if (progress) err << "\r\033[K";  // the progress line comes back
     if (oc.error) {
       ++failed;
-      if (o.format == "diff") err << FormatDiagnostic(*oc.error) << "\n";
-      continue;
+      if (!report) err << FormatDiagnostic(*oc.error) << "\n";
+      if (!report) oc.result.reset();
+      return;
     }
     const FileResult& r = *oc.result;
     for (const std::string& n : r.notes)
@@ -396,7 +368,7 @@ int Run(Options o, std::ostream& out, std::ostream& err) {
       out << oc.output;
     } else if (o.explain) {
       out << Explain(oc.path, r.plans, r.notes);
-    } else if (o.format == "diff") {
+    } else if (!report) {
       out << oc.diff;
     }
     if (oc.wrote) {
@@ -406,7 +378,64 @@ int Run(Options o, std::ostream& out, std::ostream& err) {
       err << fmt::format("{} ({} service{})\n", what, hardened,
                          hardened == 1 ? "" : "s");
     }
-  }
+    std::string().swap(oc.output);
+    std::string().swap(oc.diff);
+    if (report)
+      std::string().swap(oc.result->output);
+    else
+      oc.result.reset();
+  };
+
+  std::vector<Outcome> outcomes(files.size());
+  std::vector<char> ready(files.size(), 0);
+  std::mutex print_mutex;
+  size_t printed = 0;
+  std::atomic<size_t> next{0}, done{0};
+  auto work = [&] {
+    for (size_t i = next++; i < files.size(); i = next++) {
+      Outcome oc;
+      auto why = refused.find(files[i]);
+      if (why != refused.end()) {
+        oc.path = files[i];
+        oc.error = Diagnostic{files[i], 0, 0, why->second};
+      } else {
+        oc = ProcessFile(files[i], o, baseline.value(), images, color);
+      }
+      std::lock_guard<std::mutex> lock(print_mutex);
+      outcomes[i] = std::move(oc);
+      ready[i] = 1;
+      for (; printed < files.size() && ready[printed]; ++printed)
+        emit(outcomes[printed]);
+      ++done;
+    }
+  };
+  unsigned jobs = o.jobs > 0 ? static_cast<unsigned>(o.jobs)
+                             : std::max(1u, std::thread::hardware_concurrency());
+  jobs = std::min<unsigned>(jobs, std::max<size_t>(files.size(), 1));
+  std::vector<std::thread> threads;
+  for (unsigned j = 1; j < jobs; ++j) threads.emplace_back(work);
+  std::thread ticker;
+  if (progress)
+    ticker = std::thread([&] {
+      while (done < files.size()) {
+        {
+          std::lock_guard<std::mutex> lock(print_mutex);
+          err << fmt::format("\rharden: {}/{} files", done.load(),
+                             files.size())
+              << std::flush;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      err << "\r\033[K" << std::flush;
+    });
+  work();
+  for (auto& t : threads) t.join();
+  if (ticker.joinable()) ticker.join();
+
+  std::vector<FileReport> reports;
+  if (report)
+    for (const Outcome& oc : outcomes)
+      reports.push_back({oc.path, oc.result ? &*oc.result : nullptr, oc.error});
   if (o.format == "json") out << JsonReport(reports, baseline.value());
   if (o.format == "sarif") out << SarifReport(reports, baseline.value());
   if (o.format == "github") out << GithubReport(reports, baseline.value());
