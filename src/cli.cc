@@ -305,6 +305,12 @@ int Run(Options o, std::ostream& out, std::ostream& err) {
   }
   std::vector<Diagnostic> errors;
   std::vector<std::string> files = DiscoverFiles(paths, o.discover, &errors);
+  if (files.empty() && errors.empty())
+    // Not an error (a repository may have no Compose file yet), but a
+    // --check that looked at nothing should not pass unremarked.
+    err << "harden: warning: no Compose files found (compose.yaml, "
+           "compose.yml, docker-compose.yaml, docker-compose.yml and their "
+           "variants; --include adds patterns)\n";
   if (o.to_stdout && files.size() != 1) {
     err << "harden: error: --stdout takes exactly one file\n";
     return kExitError;
@@ -340,7 +346,10 @@ int Run(Options o, std::ostream& out, std::ostream& err) {
   size_t failed = errors.size();
   bool would_change = false, has_findings = false;
   size_t changed = 0, clean = 0, services = 0, findings = 0;
-  for (const Diagnostic& d : errors) err << FormatDiagnostic(d) << "\n";
+  // Folders that cannot be walked are failures of the run: on stderr, or
+  // in the report, which then accounts for every failure.
+  if (!report)
+    for (const Diagnostic& d : errors) err << FormatDiagnostic(d) << "\n";
   const bool progress = files.size() > 50 && isatty(STDERR_FILENO);
   auto emit = [&](Outcome& oc) {
     if (progress) err << "\r\033[K";  // the progress line comes back
@@ -433,6 +442,8 @@ int Run(Options o, std::ostream& out, std::ostream& err) {
   if (ticker.joinable()) ticker.join();
 
   std::vector<FileReport> reports;
+  if (report)
+    for (const Diagnostic& d : errors) reports.push_back({d.path, nullptr, d});
   if (report)
     for (const Outcome& oc : outcomes)
       reports.push_back({oc.path, oc.result ? &*oc.result : nullptr, oc.error});

@@ -2,8 +2,11 @@
 
 #include <fnmatch.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <system_error>
@@ -85,8 +88,15 @@ void Walk(const std::string& root, const DiscoverOptions& o,
     // directory (no follow_directory_symlink), so it cannot loop.
     if (e.is_directory(type_ec)) {
       if (name == ".git" || name == "node_modules" || name == "vendor" ||
-          Matches(o.exclude, {&name, &path, &below}))
+          Matches(o.exclude, {&name, &path, &below})) {
         it.disable_recursion_pending();
+      } else if (access(path.c_str(), R_OK | X_OK) != 0) {
+        // The walk would skip it without a word; its files would then pass
+        // --check unseen. Say so, and go on with the rest.
+        errors->push_back(
+            {path, 0, 0, "cannot read directory: " + std::string(strerror(errno))});
+        it.disable_recursion_pending();
+      }
     } else if (e.is_regular_file(type_ec) &&
                (IsComposeFileName(name, o.include) ||
                 Matches(o.include, {&path, &below})) &&

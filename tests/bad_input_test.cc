@@ -614,6 +614,30 @@ TEST_F(PermissionTest, WriteIntoReadOnlyDirectory) {
   EXPECT_EQ(HardenedGood(), ReadAll(dir_ / "w/good.yaml"));
 }
 
+TEST_F(PermissionTest, UnreadableFolderInAWalkIsInTheReport) {
+  fs::create_directories(dir_ / "w/locked");
+  WriteAll(dir_ / "w/compose.yaml", kGood);
+  GiveToNobody(dir_ / "w/compose.yaml");
+  ASSERT_EQ(0, chmod((dir_ / "w/locked").c_str(), 0));
+  RunResult r;
+  if (!RunAsNobody({"--format", "json", "w"}, dir_.path(), &r))
+    GTEST_SKIP() << "running as root and cannot switch to the user nobody, "
+                    "so chmod 000 would not stop the walk";
+  EXPECT_EQ(2, r.exit_code) << r.err;
+  // The report accounts for the failure (and stderr does not repeat it).
+  EXPECT_NE(std::string::npos, r.out.find(R"("path": "w/locked")")) << r.out;
+  EXPECT_NE(std::string::npos,
+            r.out.find("cannot read directory: Permission denied"))
+      << r.out;
+  EXPECT_NE(std::string::npos, r.out.find(R"("failed": 1)")) << r.out;
+  EXPECT_EQ(std::string::npos, r.err.find("error:")) << r.err;
+
+  ASSERT_TRUE(RunAsNobody({"--check", "w"}, dir_.path(), &r));
+  EXPECT_EQ(2, r.exit_code) << r.err;
+  EXPECT_EQ("w/locked: error: cannot read directory: Permission denied",
+            Lines(r.err).at(0));
+}
+
 // ---------------------------------------------------------------- full disk
 
 class FullDiskTest : public ::testing::Test {

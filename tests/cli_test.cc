@@ -306,6 +306,21 @@ TEST(CliTest, SummaryLineEndsABulkRun) {
   EXPECT_EQ("", RunHarden({"a/compose.yaml"}, root.path()).err);
 }
 
+TEST(CliTest, AWalkThatFindsNothingWarnsAndPasses) {
+  ScopedTempDir root;
+  Put(root, "docs/README.md", "# no Compose file here\n");
+  auto r = RunHarden({"--check", "docs"}, root.path());
+  EXPECT_EQ(0, r.exit_code);
+  EXPECT_EQ("", r.out);
+  EXPECT_EQ(
+      "harden: warning: no Compose files found (compose.yaml, compose.yml, "
+      "docker-compose.yaml, docker-compose.yml and their variants; --include "
+      "adds patterns)\n"
+      "harden: 0 files scanned, 0 to change, 0 already hardened, 0 failed; "
+      "0 services to harden, 0 findings\n",
+      r.err);
+}
+
 TEST(CliTest, NoProgressLineWhenStderrIsNotATerminal) {
   ScopedTempDir root;
   MakeBulkTree(root, 60);

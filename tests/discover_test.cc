@@ -142,13 +142,24 @@ TEST(DiscoverTest, SymlinkToAFileOutsideTheTreeIsKept) {
   EXPECT_EQ(std::vector<std::string>{"app/compose.yaml"}, Discover(root));
 }
 
-TEST(DiscoverTest, UnreadableDirectoryIsSkipped) {
-  if (geteuid() == 0) GTEST_SKIP() << "root reads every directory";
+TEST(DiscoverTest, UnreadableDirectoryIsAnErrorAndTheWalkGoesOn) {
+  if (geteuid() == 0) GTEST_SKIP() << "root reads every directory (see "
+                                      "PermissionTest in bad_input_test.cc)";
   ScopedTempDir root;
   Touch(root, "compose.yaml");
   Touch(root, "locked/compose.yaml");
+  Touch(root, "z/compose.yaml");
   ASSERT_EQ(0, chmod((root / "locked").c_str(), 0));
-  EXPECT_EQ(std::vector<std::string>{"compose.yaml"}, Discover(root));
+  std::vector<Diagnostic> errors;
+  std::vector<std::string> files =
+      DiscoverFiles({root.path()}, DiscoverOptions(), &errors);
+  chmod((root / "locked").c_str(), 0755);
+  EXPECT_EQ((std::vector<std::string>{root / "compose.yaml",
+                                      root / "z/compose.yaml"}),
+            files);
+  ASSERT_EQ(1u, errors.size());
+  EXPECT_EQ(root / "locked", errors[0].path);
+  EXPECT_EQ("cannot read directory: Permission denied", errors[0].message);
 }
 
 TEST(DiscoverTest, DefaultComposeFileFollowsDockerComposeOrder) {
