@@ -4,7 +4,7 @@
 FROM debian:bookworm AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      build-essential cmake libyaml-cpp-dev libcli11-dev libdtl-dev libfmt-dev \
+      build-essential cmake libyaml-cpp-dev libyaml-dev libcli11-dev libdtl-dev libfmt-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .

@@ -3,7 +3,7 @@
 # every test: the schema validator and docker-compose used as judges, clang
 # for the fuzzer). Safe to run again; does nothing when all are present.
 set -euo pipefail
-pkgs=(build-essential cmake libyaml-cpp-dev libcli11-dev libdtl-dev libfmt-dev
+pkgs=(build-essential cmake libyaml-cpp-dev libyaml-dev libcli11-dev libdtl-dev libfmt-dev
       libgtest-dev libgmock-dev)
 if [[ "${1:-}" == "--test" ]]; then
   pkgs+=(libbenchmark-dev python3 python3-yaml python3-jsonschema docker-compose

@@ -1,13 +1,10 @@
 #include "harden/document.h"
 
-#include <yaml-cpp/depthguard.h>
-#include <yaml-cpp/eventhandler.h>
-#include <yaml-cpp/exceptions.h>
-#include <yaml-cpp/parser.h>
+#include <yaml.h>
 
-#include <istream>
+#include <algorithm>
 #include <map>
-#include <streambuf>
+#include <optional>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -15,103 +12,159 @@
 namespace harden {
 namespace {
 
-// An istream over bytes we already hold, without copying them.
-struct ViewBuf : std::streambuf {
-  explicit ViewBuf(std::string_view s) {
-    char* p = const_cast<char*>(s.data());
-    setg(p, p, p + s.size());
-  }
-};
-
 struct ParseError {
   int line, column;
   std::string message;
 };
 
-}  // namespace
-
-class TreeBuilder : public YAML::EventHandler {
+// libyaml counts positions in characters and leaves a BOM out; nodes keep
+// byte offsets into the original text. Events come in document order, so a
+// cursor that walks the UTF-8 text forward (and, rarely, back) converts each
+// position in time proportional to the distance moved.
+class Positions {
  public:
-  TreeBuilder(Document* doc, std::string_view text, size_t base)
-      : doc_(doc), text_(text), base_(base) {}
+  explicit Positions(std::string_view text) : text_(text) {
+    base_ = text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
+    byte_ = base_;
+    line_starts_.push_back(base_);  // columns start after a BOM
+    for (size_t i = text.find('\n'); i != std::string_view::npos;
+         i = text.find('\n', i + 1))
+      line_starts_.push_back(i + 1);
+  }
 
-  const Node* root() const { return root_; }
-  /// The last scalar in document order, or null.
-  const Node* last_scalar() const { return last_scalar_; }
-
-  void OnDocumentStart(const YAML::Mark&) override {}
-  void OnDocumentEnd() override {}
-
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-    Node* n = Make(NodeKind::kNull, mark, anchor);
-    Attach(n);
+  size_t Offset(size_t chars) {
+    while (char_ < chars && byte_ < text_.size()) {
+      unsigned char c = static_cast<unsigned char>(text_[byte_]);
+      byte_ += c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+      ++char_;
+    }
+    while (char_ > chars && byte_ > base_) {
+      do --byte_;
+      while (byte_ > base_ &&
+             (static_cast<unsigned char>(text_[byte_]) & 0xC0) == 0x80);
+      --char_;
+    }
+    return std::min(byte_, text_.size());
   }
-  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-    Node* n = Make(NodeKind::kAlias, mark, 0);
-    auto it = anchors_.find(anchor);
-    if (it == anchors_.end())
-      throw ParseError{mark.line + 1, mark.column + 1, "unknown alias"};
-    n->target = it->second;
-    n->value = it->second->anchor();
-    Attach(n);
+  int Line(size_t offset) const {
+    return static_cast<int>(std::upper_bound(line_starts_.begin(),
+                                             line_starts_.end(), offset) -
+                            line_starts_.begin() - 1);
   }
-  void OnScalar(const YAML::Mark& mark, const std::string& tag,
-                YAML::anchor_t anchor, const std::string& value) override {
-    Node* n = Make(NodeKind::kScalar, mark, anchor);
-    SetTag(n, tag);
-    n->value = Value(n->offset, value);
-    last_scalar_ = n;
-    Attach(n);
-  }
-  void OnSequenceStart(const YAML::Mark& mark, const std::string& tag,
-                       YAML::anchor_t anchor,
-                       YAML::EmitterStyle::value style) override {
-    Open(NodeKind::kSequence, mark, tag, anchor, style);
-  }
-  void OnSequenceEnd() override { Close(); }
-  void OnMapStart(const YAML::Mark& mark, const std::string& tag,
-                  YAML::anchor_t anchor,
-                  YAML::EmitterStyle::value style) override {
-    Open(NodeKind::kMapping, mark, tag, anchor, style);
-  }
-  void OnMapEnd() override {
-    CheckDuplicateKeys(stack_.back());
-    Close();
-  }
-  void OnAnchor(const YAML::Mark&, const std::string& name) override {
-    pending_anchor_ = &*doc_->names_.insert(name).first;
+  int Column(size_t offset) const {
+    return static_cast<int>(offset - line_starts_[Line(offset)]);
   }
 
  private:
-  Node* Make(NodeKind kind, const YAML::Mark& mark, YAML::anchor_t anchor) {
+  std::string_view text_;
+  size_t base_ = 0, byte_ = 0, char_ = 0;
+  std::vector<size_t> line_starts_;
+};
+
+std::string_view Str(const yaml_char_t* s) {
+  return s ? std::string_view(reinterpret_cast<const char*>(s)) : std::string_view();
+}
+
+// Owns one libyaml event at a time.
+struct Event {
+  yaml_event_t e{};
+  bool held = false;
+  ~Event() { Reset(); }
+  void Reset() {
+    if (held) yaml_event_delete(&e);
+    held = false;
+  }
+};
+
+}  // namespace
+
+class TreeBuilder {
+ public:
+  TreeBuilder(Document* doc, std::string_view text, Positions* pos)
+      : doc_(doc), text_(text), pos_(pos) {}
+
+  const Node* root() const { return root_; }
+
+  // Adds one event of the document's content; false at its end.
+  bool Add(const yaml_event_t& e) {
+    switch (e.type) {
+      case YAML_SCALAR_EVENT: {
+        const auto& d = e.data.scalar;
+        std::string_view value(reinterpret_cast<const char*>(d.value),
+                               d.length);
+        const bool plain = d.style == YAML_PLAIN_SCALAR_STYLE;
+        // Compose (and YAML) read an empty or ~/null plain scalar as null.
+        const bool null = plain && !d.tag &&
+                          (value.empty() || value == "~" || value == "null" ||
+                           value == "Null" || value == "NULL");
+        Node* n = Make(null ? NodeKind::kNull : NodeKind::kScalar, e, d.anchor);
+        SetTag(n, d.tag);
+        n->plain = plain;
+        if (!null) n->value = Value(n->offset, value);
+        Attach(n);
+        return true;
+      }
+      case YAML_ALIAS_EVENT: {
+        Node* n = Make(NodeKind::kAlias, e, nullptr);
+        auto it = anchors_.find(Str(e.data.alias.anchor));
+        if (it == anchors_.end())
+          throw ParseError{n->line + 1, n->column + 1,
+                           fmt::format("unknown alias *{} (no &{} before it)",
+                                       Str(e.data.alias.anchor),
+                                       Str(e.data.alias.anchor))};
+        n->target = it->second;
+        n->value = it->second->anchor();
+        Attach(n);
+        return true;
+      }
+      case YAML_SEQUENCE_START_EVENT:
+        Open(NodeKind::kSequence, e, e.data.sequence_start.anchor,
+             e.data.sequence_start.tag,
+             e.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE);
+        return true;
+      case YAML_MAPPING_START_EVENT:
+        Open(NodeKind::kMapping, e, e.data.mapping_start.anchor,
+             e.data.mapping_start.tag,
+             e.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE);
+        return true;
+      case YAML_SEQUENCE_END_EVENT:
+        Close();
+        return true;
+      case YAML_MAPPING_END_EVENT:
+        CheckDuplicateKeys();
+        Close();
+        return true;
+      default:
+        return false;  // the document's end
+    }
+  }
+
+ private:
+  Node* Make(NodeKind kind, const yaml_event_t& e, const yaml_char_t* anchor) {
     doc_->nodes_.emplace_back();
     Node* n = &doc_->nodes_.back();
     n->kind = kind;
-    n->offset = static_cast<uint32_t>(base_ + static_cast<size_t>(mark.pos));
-    n->line = mark.line;
-    n->column = mark.column;
+    size_t offset = pos_->Offset(e.start_mark.index);
+    n->offset = static_cast<uint32_t>(offset);
+    n->line = pos_->Line(offset);
+    n->column = pos_->Column(offset);
     if (anchor) {
-      n->anchor_name = pending_anchor_;
-      anchors_[anchor] = n;
+      n->anchor_name = &*doc_->names_.emplace(Str(anchor)).first;
+      anchors_[*n->anchor_name] = n;  // a later anchor of the same name wins
     }
     return n;
   }
-  void SetTag(Node* n, const std::string& tag) {
-    if (tag == "?") return;            // plain, no tag
-    if (tag == "!") {                  // quoted or block scalar
-      n->plain = false;
-      return;
-    }
-    n->tag_name = &*doc_->names_.insert(tag).first;
+  void SetTag(Node* n, const yaml_char_t* tag) {
+    if (tag) n->tag_name = &*doc_->names_.emplace(Str(tag)).first;
   }
-  void Open(NodeKind kind, const YAML::Mark& mark, const std::string& tag,
-            YAML::anchor_t anchor, YAML::EmitterStyle::value style) {
+  void Open(NodeKind kind, const yaml_event_t& e, const yaml_char_t* anchor,
+            const yaml_char_t* tag, bool flow) {
+    Node* n = Make(kind, e, anchor);
     if (static_cast<int>(stack_.size()) >= kMaxDepth)
-      throw ParseError{mark.line + 1, mark.column + 1,
+      throw ParseError{n->line + 1, n->column + 1,
                        fmt::format("nesting deeper than {} levels", kMaxDepth)};
-    Node* n = Make(kind, mark, anchor);
     SetTag(n, tag);
-    n->flow = style == YAML::EmitterStyle::Flow;
+    n->flow = flow;
     Attach(n);
     stack_.push_back(n);
     if (pending_.size() < stack_.size()) pending_.emplace_back();
@@ -138,7 +191,7 @@ class TreeBuilder : public YAML::EventHandler {
     return at;
   }
   // Most plain scalars are their own text: point there instead of copying.
-  std::string_view Value(size_t offset, const std::string& v) {
+  std::string_view Value(size_t offset, std::string_view v) {
     if (text_.compare(offset, v.size(), v) == 0) return text_.substr(offset, v.size());
     return doc_->values_.emplace_back(v);
   }
@@ -148,119 +201,136 @@ class TreeBuilder : public YAML::EventHandler {
     else
       pending_[stack_.size() - 1].push_back(n);
   }
-  void CheckDuplicateKeys(const Node*) {
+  void CheckDuplicateKeys() {
     const std::vector<const Node*>& kids = pending_[stack_.size() - 1];
-    if (kids.size() < 4) return;
-    std::unordered_set<std::string_view> seen;
-    for (size_t i = 0; i < kids.size(); i += 2) {
-      const Node* k = kids[i];
-      if (k->kind != NodeKind::kScalar) continue;
-      if (!seen.insert(k->value).second)
-        throw ParseError{k->line + 1, k->column + 1,
-                         fmt::format("duplicate key \"{}\"", k->value)};
+    const size_t n = kids.size() / 2;
+    auto key = [&](size_t i) -> const Node* {
+      const Node* k = kids[2 * i];
+      return k->kind == NodeKind::kScalar ? k : nullptr;
+    };
+    auto fail = [](const Node* k) {
+      throw ParseError{k->line + 1, k->column + 1,
+                       fmt::format("duplicate key \"{}\"", k->value)};
+    };
+    if (n <= 16) {  // most mappings: no allocation
+      for (size_t i = 1; i < n; ++i)
+        if (const Node* k = key(i))
+          for (size_t j = 0; j < i; ++j)
+            if (const Node* o = key(j); o && o->value == k->value) fail(k);
+      return;
     }
+    std::unordered_set<std::string_view> seen;
+    for (size_t i = 0; i < n; ++i)
+      if (const Node* k = key(i); k && !seen.insert(k->value).second) fail(k);
   }
 
   Document* doc_;
   std::string_view text_;
-  size_t base_;
+  Positions* pos_;
   std::vector<Node*> stack_;
   std::vector<std::vector<const Node*>> pending_;
-  std::map<YAML::anchor_t, Node*> anchors_;
-  const std::string* pending_anchor_ = nullptr;
+  std::map<std::string_view, Node*> anchors_;
   const Node* root_ = nullptr;
-  const Node* last_scalar_ = nullptr;
 };
 
 namespace {
 
-// yaml-cpp 0.7 accepts a quoted scalar whose closing quote is missing when a
-// line break comes before the end of the input ("image: 'nginx\n"). Such a
-// scalar runs to the end, so only the last scalar can be unclosed. True when
-// the scalar at `offset` (after any anchor or tag) opens a quote that never
-// closes.
-bool Unclosed(std::string_view text, size_t offset) {
-  size_t i = offset;
-  while (i < text.size() && (text[i] == '&' || text[i] == '!')) {
-    i = text.find_first_of(" \t\r\n", i);
-    if (i == std::string_view::npos) return false;
-    i = text.find_first_not_of(" \t\r\n", i);
-    if (i == std::string_view::npos) return false;
+// libyaml's message: the problem, and what it was parsing where.
+Diagnostic FromParser(const yaml_parser_t& p, std::string_view text,
+                      Positions* pos) {
+  size_t offset = p.error == YAML_READER_ERROR
+                      ? std::min(text.size(), p.problem_offset +
+                                                  (text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0))
+                      : pos->Offset(p.problem_mark.index);
+  int line = pos->Line(offset), column = pos->Column(offset);
+  std::string msg = p.problem ? p.problem : "invalid YAML";
+  if (p.context && std::string_view(p.context) == "while scanning a quoted scalar" &&
+      msg == "found unexpected end of stream") {
+    // Say where the quote opens, not where the file ends.
+    size_t at = pos->Offset(p.context_mark.index);
+    return Diagnostic{{}, pos->Line(at) + 1, pos->Column(at) + 1,
+                      "quoted scalar without its closing quote"};
   }
-  if (i >= text.size() || (text[i] != '\'' && text[i] != '"')) return false;
-  const char quote = text[i];
-  for (++i; i < text.size(); ++i) {
-    if (quote == '"' && text[i] == '\\') {
-      ++i;  // an escaped character, \" included
-    } else if (text[i] == quote) {
-      if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
-        ++i;  // '' is a quote inside single quotes
-        continue;
-      }
-      return false;
-    }
+  if (p.context) {
+    size_t at = pos->Offset(p.context_mark.index);
+    msg += fmt::format(" ({} that starts at {}:{})", p.context,
+                       pos->Line(at) + 1, pos->Column(at) + 1);
   }
-  return true;
+  // A tab in the indentation of the failing line is the usual cause of
+  // "found character that cannot start any token" and its kin.
+  size_t start = offset - static_cast<size_t>(column);
+  std::string_view l = text.substr(start, text.find('\n', start) - start);
+  size_t indent = l.find_first_not_of(" \t");
+  size_t tab = l.find('\t');
+  if (indent != std::string_view::npos && tab < indent && l[indent] != '\r')
+    return Diagnostic{{}, line + 1, static_cast<int>(tab) + 1,
+                      "tab character in indentation (YAML indents with "
+                      "spaces only)"};
+  return Diagnostic{{}, line + 1, column + 1, msg};
 }
 
-// yaml-cpp's messages are complete sentences in lower case already
-// ("end of map not found"); keep them, with the place. One cause gets a
-// clearer message: a tab in the indentation of the failing line, which
-// yaml-cpp reports as "illegal map value", "end of map not found", ...
-Diagnostic FromYaml(const YAML::Exception& e, std::string_view text) {
-  std::string msg = e.msg.empty() ? std::string("invalid YAML") : e.msg;
-  size_t start = 0;
-  for (int line = 0; line < e.mark.line && start != std::string_view::npos;
-       ++line) {
-    start = text.find('\n', start);
-    if (start != std::string_view::npos) ++start;
+struct Parser {
+  yaml_parser_t p;
+  explicit Parser(std::string_view text) {
+    yaml_parser_initialize(&p);
+    yaml_parser_set_input_string(
+        &p, reinterpret_cast<const unsigned char*>(text.data()), text.size());
   }
-  if (e.mark.line >= 0 && start != std::string_view::npos) {
-    std::string_view line = text.substr(start, text.find('\n', start) - start);
-    size_t indent = line.find_first_not_of(" \t");
-    size_t tab = line.find('\t');
-    if (indent != std::string_view::npos && tab < indent && line[indent] != '\r')
-      return Diagnostic{{}, e.mark.line + 1, static_cast<int>(tab) + 1,
-                        "tab character in indentation (YAML indents with "
-                        "spaces only)"};
+  ~Parser() { yaml_parser_delete(&p); }
+  bool Next(Event* ev) {
+    ev->Reset();
+    if (!yaml_parser_parse(&p, &ev->e)) return false;
+    ev->held = true;
+    return true;
   }
-  return Diagnostic{{}, e.mark.line + 1, e.mark.column + 1, msg};
-}
+};
 
 }  // namespace
 
 Expected<Document> ParseDocument(std::string_view text) {
   Document doc;
-  size_t base = text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
-  ViewBuf buf(text.substr(base));
-  std::istream in(&buf);
+  Positions pos(text);
+  Parser parser(text);
+  Event ev;
+  auto next = [&]() -> std::optional<Diagnostic> {
+    if (!parser.Next(&ev)) return FromParser(parser.p, text, &pos);
+    return std::nullopt;
+  };
   try {
-    YAML::Parser parser(in);
-    TreeBuilder builder(&doc, text, base);
-    if (!parser.HandleNextDocument(builder)) return doc;  // empty
+    if (auto err = next()) return *err;  // STREAM-START
+    if (auto err = next()) return *err;
+    if (ev.e.type == YAML_STREAM_END_EVENT) return doc;  // empty
+    // DOCUMENT-START, then the content up to DOCUMENT-END.
+    TreeBuilder builder(&doc, text, &pos);
+    do {
+      if (auto err = next()) return *err;
+    } while (builder.Add(ev.e));
     doc.root_ = builder.root();
-    if (const Node* q = builder.last_scalar(); q && Unclosed(text, q->offset))
-      return Diagnostic{{}, q->line + 1, q->column + 1,
-                        "quoted scalar without its closing quote"};
-    TreeBuilder second(&doc, text, base);
-    if (parser.HandleNextDocument(second)) {
+    if (auto err = next()) return *err;
+    if (ev.e.type == YAML_DOCUMENT_START_EVENT) {
       // A second "---" with nothing after it is still one document.
-      if (second.root() && second.root()->kind != NodeKind::kNull) {
-        const Node* r = second.root();
-        return Diagnostic{{}, r->line + 1, r->column + 1,
+      if (auto err = next()) return *err;
+      const yaml_event_t& e = ev.e;
+      const bool empty = e.type == YAML_SCALAR_EVENT &&
+                         e.data.scalar.length == 0 && !e.data.scalar.tag &&
+                         !e.data.scalar.anchor &&
+                         e.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+      size_t at = pos.Offset(e.start_mark.index);
+      if (!empty)
+        return Diagnostic{{}, pos.Line(at) + 1, pos.Column(at) + 1,
+                          "more than one YAML document; harden handles one "
+                          "Compose document per file"};
+      if (auto err = next()) return *err;  // DOCUMENT-END
+      if (auto err = next()) return *err;
+      if (ev.e.type != YAML_STREAM_END_EVENT) {
+        at = pos.Offset(ev.e.start_mark.index);
+        return Diagnostic{{}, pos.Line(at) + 1, pos.Column(at) + 1,
                           "more than one YAML document; harden handles one "
                           "Compose document per file"};
       }
     }
   } catch (const ParseError& e) {
     return Diagnostic{{}, e.line, e.column, e.message};
-  } catch (const YAML::DeepRecursion& e) {
-    // Reached only if yaml-cpp recurses without opening a collection; its
-    // limit is not kMaxDepth, so do not name a number.
-    return Diagnostic{{}, e.mark.line + 1, e.mark.column + 1,
-                      "nesting too deep"};
-  } catch (const YAML::Exception& e) {
-    return FromYaml(e, text.substr(base));
   }
   return doc;
 }

@@ -27,8 +27,8 @@ std::optional<Diagnostic> CheckEncoding(const SourceText& src) {
     unsigned char c = static_cast<unsigned char>(t[i]);
     if (c < 0x80) {
       if (c == 0) return at(i, "NUL byte: this is not a text file");
-      // YAML allows no other control character (yaml-cpp lets some through,
-      // Compose's parser does not); tab, LF and CR are whitespace.
+      // YAML allows no other control character; tab, LF and CR are
+      // whitespace.
       if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F)
         return at(i, fmt::format("control character 0x{:02X} is not allowed "
                                  "in YAML",

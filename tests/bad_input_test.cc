@@ -150,12 +150,12 @@ class BadInputTest : public ::testing::Test {
 
 TEST_F(BadInputTest, UnclosedFlowMapping) {
   ExpectRejected("services: {web: {image: nginx}\n",
-                 "bad.yaml:2:1: error: end of map flow not found");
+                 "bad.yaml:2:1: error: did not find expected ',' or '}' (while parsing a flow mapping that starts at 1:11)");
 }
 
 TEST_F(BadInputTest, UnclosedFlowSequence) {
   ExpectRejected("services:\n  web:\n    image: nginx\n    cap_add: [CHOWN\n",
-                 "bad.yaml:5:1: error: end of sequence flow not found");
+                 "bad.yaml:5:1: error: did not find expected ',' or ']' (while parsing a flow sequence that starts at 4:14)");
 }
 
 TEST_F(BadInputTest, TabIndentation) {
@@ -172,7 +172,7 @@ TEST_F(BadInputTest, TabAfterSpacesInIndentation) {
 
 TEST_F(BadInputTest, UnknownEscapeInDoubleQuotes) {
   ExpectRejected("services:\n  web:\n    image: \"ng\\qinx\"\n",
-                 "bad.yaml:3:17: error: unknown escape character: q");
+                 "bad.yaml:3:15: error: found unknown escape character (while parsing a quoted scalar that starts at 3:12)");
 }
 
 TEST_F(BadInputTest, UnclosedQuoteOnTheLastLine) {
@@ -190,7 +190,7 @@ TEST_F(BadInputTest, UnclosedDoubleQuoteAtTheEnd) {
 
 TEST_F(BadInputTest, UnknownAlias) {
   ExpectRejected("services:\n  web: *nowhere\n",
-                 "bad.yaml:2:8: error: the referenced anchor is not defined");
+                 "bad.yaml:2:8: error: unknown alias *nowhere (no &nowhere before it)");
 }
 
 // ------------------------------------------------------------ wrong structure

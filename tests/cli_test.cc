@@ -291,7 +291,8 @@ TEST(CliTest, SummaryLineEndsABulkRun) {
   auto r = RunHarden({"."}, root.path());
   EXPECT_EQ(2, r.exit_code);
   EXPECT_EQ(
-      "c/compose.yaml:3:1: error: end of sequence flow not found\n"
+      "c/compose.yaml:3:1: error: did not find expected ',' or ']' (while "
+      "parsing a flow sequence that starts at 2:8)\n"
       "harden: 3 files scanned, 1 to change, 1 already hardened, 1 failed; "
       "3 services to harden, 1 finding\n",
       r.err);
@@ -443,7 +444,8 @@ TEST(CliTest, DashReadsStandardInput) {
 
   auto broken = RunHarden({"-"}, ".", kBroken);
   EXPECT_EQ(2, broken.exit_code);
-  EXPECT_EQ("<stdin>:3:1: error: end of sequence flow not found\n", broken.err);
+  EXPECT_EQ("<stdin>:3:1: error: did not find expected ',' or ']' (while parsing "
+            "a flow sequence that starts at 2:8)\n", broken.err);
 }
 
 // --- harden's own compose.yaml -----------------------------------------------

@@ -1,9 +1,9 @@
 // A YAML document as a tree of nodes that remember where they start in the
-// original bytes. Built from yaml-cpp's event parser, not YAML::Load, for four
-// reasons: an alias stays a pointer to its anchor (an alias bomb is never
-// expanded), an alias keeps its own position (YAML::Node gives the anchor's),
-// duplicate keys are rejected (yaml-cpp accepts them; Compose does not), and
-// the style of each collection (block or flow) is kept for the planner.
+// original bytes. Built from libyaml's event parser (the C original of
+// go-yaml, which docker compose uses), not from a loaded YAML::Node: an alias
+// stays a pointer to its anchor (an alias bomb is never expanded) with its
+// own position, duplicate keys are rejected (as Compose does), and the style
+// of each collection (block or flow) and scalar is kept for the planner.
 #ifndef HARDEN_DOCUMENT_H_
 #define HARDEN_DOCUMENT_H_
 
@@ -44,7 +44,7 @@ class NodeList {
 };
 
 /// One node. Positions are 0-based and refer to the original bytes (a BOM
-/// included). yaml-cpp knows only where a node starts; ends are found by the
+/// included). Only where a node starts is kept; ends are found by the
 /// planner in the text when it needs them.
 struct Node {
   NodeKind kind = NodeKind::kNull;
@@ -95,10 +95,8 @@ class Document {
   const Node* root_ = nullptr;
 };
 
-/// Deepest nesting harden accepts. yaml-cpp stops at 2000 recursions, about
-/// 4 per level (so near 500 levels) and reports the place it had scanned
-/// to; staying below it means the message names the collection that is too
-/// deep and gives the true limit.
+/// Deepest nesting harden accepts: far beyond any Compose file, and low
+/// enough that every recursive walk over the tree stays shallow.
 constexpr int kMaxDepth = 400;
 
 /// Parses exactly one YAML document. An empty or comment-only input gives a
