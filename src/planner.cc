@@ -21,7 +21,8 @@ struct FlowSpan {
 };
 
 // Finds the extent of the flow collection that starts at or after `from`,
-// skipping quoted text and comments.
+// skipping quoted text and comments. A quote inside a plain scalar
+// (`[a"b]`) is text, not the start of a quoted scalar.
 std::optional<FlowSpan> ScanFlow(std::string_view t, size_t from) {
   size_t i = t.find_first_of("[{", from);
   if (i == std::string_view::npos) return std::nullopt;
@@ -30,9 +31,24 @@ std::optional<FlowSpan> ScanFlow(std::string_view t, size_t from) {
   span.last_end = i + 1;
   span.last = t[i];
   int depth = 0;
+  bool in_plain = false;
+  auto space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+  };
   for (; i < t.size(); ++i) {
     char c = t[i];
-    if (c == '"' || c == '\'') {
+    if (!in_plain && (c == '&' || c == '!' || c == '*')) {
+      // An anchor, tag or alias: a token of its own.
+      while (i + 1 < t.size() && !space(t[i + 1]) &&
+             std::string_view(",[]{}").find(t[i + 1]) == std::string_view::npos)
+        ++i;
+      span.last_end = i + 1;
+      span.last = t[i];
+      continue;
+    }
+    if (c == ',' || (c == ':' && (i + 1 == t.size() || space(t[i + 1]))))
+      in_plain = false;
+    if ((c == '"' || c == '\'') && !in_plain) {
       size_t j = i + 1;
       for (; j < t.size(); ++j) {
         if (c == '"' && t[j] == '\\') { ++j; continue; }
@@ -54,13 +70,17 @@ std::optional<FlowSpan> ScanFlow(std::string_view t, size_t from) {
     }
     if (c == '[' || c == '{') {
       ++depth;
+      in_plain = false;
     } else if (c == ']' || c == '}') {
+      in_plain = false;
       if (--depth == 0) {
         span.close = i;
         return span;
       }
+    } else if (!space(c) && c != ',' && c != ':') {
+      in_plain = true;
     }
-    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+    if (!space(c)) {
       span.last_end = i + 1;
       span.last = c;
     }
@@ -96,10 +116,23 @@ std::optional<size_t> ScalarEnd(const SourceText& src, const Node* n) {
 // collection a plain scalar stops before `,`, `[`, `]`, `{`, `}` or a
 // comment; in a block mapping whose keys stand at `key_column` it goes on
 // over the lines indented deeper. Block scalars (| >) are not handled.
+// Where a node's content starts: after its anchor and tag, if any.
+size_t AfterProperties(std::string_view t, const Node* n) {
+  size_t i = n->offset;
+  if (!n->anchor_name && !n->tag_name) return i;
+  while (i < t.size() && (t[i] == '&' || t[i] == '!')) {
+    i = t.find_first_of(" \t\r\n", i);
+    if (i == std::string_view::npos) return t.size();
+    i = t.find_first_not_of(" \t\r\n", i);
+    if (i == std::string_view::npos) return t.size();
+  }
+  return i;
+}
+
 std::optional<size_t> ScalarExtent(const SourceText& src, const Node* n,
                                    bool in_flow, size_t key_column) {
   std::string_view t = src.view();
-  size_t i = n->offset;
+  size_t i = AfterProperties(t, n);
   if (i >= t.size()) return std::nullopt;
   if (t[i] == '"' || t[i] == '\'') {
     const char q = t[i];
@@ -415,6 +448,33 @@ class Planner {
 
   std::string Indent(size_t n) const { return std::string(n, ' '); }
 
+  // The last line of `n`'s text. Quoted scalars and flow collections may
+  // run on over lines that are not indented deeper than their key (libyaml
+  // and go-yaml accept that), so the end of a block is not only a matter of
+  // indentation.
+  size_t EndLine(const Node* n) const {
+    size_t line = 0;
+    while (n && n->kind != NodeKind::kNull) {
+      line = std::max(line, src_.LineOf(n->offset));
+      if ((n->IsMapping() || n->IsSequence()) && n->flow) {
+        if (auto span = ScanFlow(t_, n->offset))
+          line = std::max(line, src_.LineOf(span->close));
+        return line;
+      }
+      if (n->IsScalar()) {
+        if (!n->plain && BlockScalarStyle(t_, n) == BlockScalar::kNone)
+          if (auto end = ScalarExtent(src_, n, false, 0))
+            line = std::max(line, src_.LineOf(*end - 1));
+        return line;
+      }
+      if (n->children.empty()) return line;
+      if (n->IsMapping())
+        line = std::max(line, EndLine(n->Key(n->MapSize() - 1)));
+      n = n->children.back();
+    }
+    return line;
+  }
+
   std::string FlowValue(const NewKey& k) const {
     if (!k.list) return Scalar(k, k.values[0], true);
     std::string out = "[";
@@ -456,7 +516,9 @@ class Planner {
     size_t k = map->Key(0)->column;
     const Node* last_key = map->Key(map->MapSize() - 1);
     const Node* last_val = map->Value(map->MapSize() - 1);
-    size_t at = BlockEnd(src_, last_key->line, k, BlockScalarStyle(t_, last_val));
+    size_t at = BlockEnd(src_,
+                         std::max<size_t>(last_key->line, EndLine(last_val)), k,
+                         BlockScalarStyle(t_, last_val));
     const std::string& eol = src_.eol();
     std::string text;
     for (const NewKey& nk : keys) {
@@ -517,7 +579,7 @@ class Planner {
         return At(last, "cannot find the '-' of this sequence item");
       size_t col = dash - src_.LineStart(src_.LineOf(dash));
       size_t gap = own->children.front()->offset - first_dash;
-      size_t at = BlockEnd(src_, src_.LineOf(dash), col,
+      size_t at = BlockEnd(src_, std::max(src_.LineOf(dash), EndLine(last)), col,
                            BlockScalarStyle(t_, last));
       const std::string& eol = src_.eol();
       std::string text;
@@ -529,16 +591,24 @@ class Planner {
     }
     if (own->IsScalar()) {
       // `tmpfs: /run` becomes `tmpfs: [/run, /tmp]`, the old text kept
-      // where it reads the same inside brackets.
+      // where it reads the same inside brackets (an anchor or tag stays on
+      // the first item).
       auto end = ScalarExtent(src_, own, s.own->flow, s.own->Key(0)->column);
       if (!end) return At(own, "cannot edit this scalar (a block scalar?)");
-      std::string_view old = t_.substr(own->offset, *end - own->offset);
-      const bool one_line = old.find('\n') == std::string_view::npos;
+      size_t from = AfterProperties(t_, own);
+      std::string_view props = t_.substr(own->offset, from - own->offset);
+      std::string_view old = t_.substr(from, *end - from);
+      const bool one_line = old.find('\n') == std::string_view::npos &&
+                            props.find('\n') == std::string_view::npos;
       const bool keep = one_line && (own->plain ? old.find_first_of(",[]{}:#") ==
                                                       std::string_view::npos
                                                 : true);
       std::string text =
-          "[" + (keep ? std::string(old) : RenderScalar(std::string(own->value), true));
+          "[" + (one_line ? std::string(props) : std::string()) +
+          (keep ? std::string(old) : RenderScalar(std::string(own->value), true));
+      if (!one_line && !props.empty())
+        return At(own, "cannot edit a scalar whose anchor or tag stands on "
+                       "another line");
       for (const std::string& v : add.values) text += ", " + RenderScalar(v, true);
       text += "]";
       return Add({own->offset, *end - own->offset, text}, own);

@@ -54,6 +54,51 @@ TEST(PlannerTest, FlowSequenceWithTrailingCommaAndComment) {
              "    tmpfs: [/tmp]\n"));
 }
 
+TEST(RenderScalarTest, EscapesControlCharacters) {
+  EXPECT_EQ("\"a\\nb\"", RenderScalar("a\nb", false));
+  EXPECT_EQ("\"a\\tb\"", RenderScalar("a\tb", false));
+  EXPECT_EQ("\"\\x01\"", RenderScalar("\x01", false));
+}
+
+TEST(PlannerTest, ScalarMadeAListKeepsItsAnchorAndQuotesWhatBracketsWouldBreak) {
+  const std::string head =
+      "services:\n  web:\n    image: example/app\n    user: app\n"
+      "    cap_drop: [ALL]\n    security_opt: [no-new-privileges]\n"
+      "    read_only: true\n";
+  EXPECT_EQ(head + "    tmpfs: [&t /run, /tmp]\n",
+            Harden(head + "    tmpfs: &t /run\n"));
+  EXPECT_EQ(head + "    tmpfs: [\"/a,b\", /tmp]\n",
+            Harden(head + "    tmpfs: /a,b\n"));
+  EXPECT_EQ(head + "    tmpfs:\n      [/run /var, /tmp]\n",
+            Harden(head + "    tmpfs:\n      /run\n      /var\n"));
+}
+
+TEST(PlannerTest, NewKeysGoAfterAValueThatEndsLessIndented) {
+  // Quoted scalars and flow collections may go on at any indentation.
+  EXPECT_EQ(
+      "services:\n  web:\n    image: example/app\n    command: [run,\n"
+      "  --fast]\n    user: \"1000:1000\"\n    cap_drop:\n      - ALL\n"
+      "    security_opt:\n      - no-new-privileges:true\n"
+      "    read_only: true\n    tmpfs:\n      - /tmp\n",
+      Harden("services:\n  web:\n    image: example/app\n    command: [run,\n"
+             "  --fast]\n"));
+  EXPECT_EQ(
+      "services:\n  web:\n    image: example/app\n    command: \"run\n"
+      "  fast\"\n    user: \"1000:1000\"\n    cap_drop:\n      - ALL\n"
+      "    security_opt:\n      - no-new-privileges:true\n"
+      "    read_only: true\n    tmpfs:\n      - /tmp\n",
+      Harden("services:\n  web:\n    image: example/app\n    command: \"run\n"
+             "  fast\"\n"));
+}
+
+TEST(PlannerTest, QuoteInsideAPlainFlowItemIsText) {
+  EXPECT_EQ(
+      "services:\n  web: {image: example/app, security_opt: [a\"b, "
+      "\"no-new-privileges:true\"], user: \"1000:1000\", cap_drop: [ALL], "
+      "read_only: true, tmpfs: [/tmp]}\n",
+      Harden("services:\n  web: {image: example/app, security_opt: [a\"b]}\n"));
+}
+
 TEST(PlannerTest, EmptyListValueGetsAFlowList) {
   EXPECT_EQ(
       "services:\n"
