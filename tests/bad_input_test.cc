@@ -150,12 +150,14 @@ class BadInputTest : public ::testing::Test {
 
 TEST_F(BadInputTest, UnclosedFlowMapping) {
   ExpectRejected("services: {web: {image: nginx}\n",
-                 "bad.yaml:2:1: error: did not find expected ',' or '}' (while parsing a flow mapping that starts at 1:11)");
+                 "bad.yaml:2:1: error: did not find expected ',' or '}' "
+                 "(while parsing a flow mapping that starts at 1:11)");
 }
 
 TEST_F(BadInputTest, UnclosedFlowSequence) {
   ExpectRejected("services:\n  web:\n    image: nginx\n    cap_add: [CHOWN\n",
-                 "bad.yaml:5:1: error: did not find expected ',' or ']' (while parsing a flow sequence that starts at 4:14)");
+                 "bad.yaml:5:1: error: did not find expected ',' or ']' "
+                 "(while parsing a flow sequence that starts at 4:14)");
 }
 
 TEST_F(BadInputTest, TabIndentation) {
@@ -172,11 +174,12 @@ TEST_F(BadInputTest, TabAfterSpacesInIndentation) {
 
 TEST_F(BadInputTest, UnknownEscapeInDoubleQuotes) {
   ExpectRejected("services:\n  web:\n    image: \"ng\\qinx\"\n",
-                 "bad.yaml:3:15: error: found unknown escape character (while parsing a quoted scalar that starts at 3:12)");
+                 "bad.yaml:3:15: error: found unknown escape character "
+                 "(while parsing a quoted scalar that starts at 3:12)");
 }
 
 TEST_F(BadInputTest, UnclosedQuoteOnTheLastLine) {
-  // yaml-cpp accepts this; Compose does not, and neither may harden.
+  // yaml-cpp 0.7 accepts this; Compose does not, and neither does harden.
   ExpectRejected("services:\n  web:\n    image: 'nginx\n",
                  "bad.yaml:3:12: error: quoted scalar without its closing "
                  "quote");
@@ -190,7 +193,8 @@ TEST_F(BadInputTest, UnclosedDoubleQuoteAtTheEnd) {
 
 TEST_F(BadInputTest, UnknownAlias) {
   ExpectRejected("services:\n  web: *nowhere\n",
-                 "bad.yaml:2:8: error: unknown alias *nowhere (no &nowhere before it)");
+                 "bad.yaml:2:8: error: unknown alias *nowhere (no &nowhere "
+                 "before it)");
 }
 
 // ------------------------------------------------------------ wrong structure
