@@ -7,8 +7,8 @@ hand only to repeat the measurements:
     python3 bench/measure.py --root . --build build-bench --out bench/out \
         --corpus ../shared/corpus [--reps 3] [--no-peers]
 
-Each process is timed from fork to exit; its peak RSS is the kernel's ru_maxrss
-for that one child (os.wait4), so nothing else in this script counts.
+Each process is timed from fork to exit by bench/spawn.cc, which forks it and
+reads its ru_maxrss, so neither Python's start-up nor its memory counts.
 """
 
 import argparse
@@ -32,31 +32,24 @@ def sh(cmd, **kw):
 
 def run_once(argv, cwd=None, stdout=subprocess.DEVNULL, env=None, timeout=None):
     """Wall seconds, peak RSS in bytes, exit code, stderr tail; the child's
-    user + system CPU seconds are left in run_once.cpu."""
+    user + system CPU seconds are left in run_once.cpu. The command runs
+    under build/bench/spawn, which forks it and measures it, so that neither
+    Python's start-up nor its memory counts (see bench/spawn.cc)."""
     errf = open(os.path.join(ARGS.out, "last_stderr.txt"), "w+")
-    t0 = time.perf_counter()
     if stdout == "merge":
         stdout = errf
-    p = subprocess.Popen(argv, cwd=cwd, stdout=stdout, stderr=errf, env=env)
-    deadline = None if timeout is None else t0 + timeout
-    while True:
-        pid, status, ru = os.wait4(p.pid, os.WNOHANG if deadline else 0)
-        if pid:
-            break
-        if time.perf_counter() > deadline:
-            p.kill()
-            pid, status, ru = os.wait4(p.pid, 0)
-            status = -1
-            break
-        time.sleep(0.02)
-    wall = time.perf_counter() - t0
-    p.returncode = 0  # reaped by wait4; keep Popen from waiting again
+    report = os.path.join(ARGS.out, "last_spawn.txt")
+    spawn = [SPAWN, report, str(int(timeout or 0))]
+    subprocess.run(spawn + list(argv), cwd=cwd, stdout=stdout, stderr=errf,
+                   env=env, check=True)
+    with open(report) as f:
+        wall, rss_kb, user, system, status = f.read().split()
     errf.seek(0)
     err = errf.read()
     errf.close()
-    code = os.waitstatus_to_exitcode(status) if status != -1 else "timeout"
-    run_once.cpu = ru.ru_utime + ru.ru_stime
-    return wall, ru.ru_maxrss * 1024, code, err
+    code = "timeout" if status == "timeout" else int(status)
+    run_once.cpu = float(user) + float(system)
+    return float(wall), int(rss_kb) * 1024, code, err
 
 
 def median_runs(argv, reps, prepare=None, **kw):
@@ -100,7 +93,7 @@ def verdict(ok):
 
 
 def main():
-    global ARGS
+    global ARGS, SPAWN
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", required=True)
     ap.add_argument("--build", required=True)
@@ -115,6 +108,7 @@ def main():
     load_start = os.getloadavg()
     root, out = os.path.abspath(a.root), os.path.abspath(a.out)
     harden = os.path.join(os.path.abspath(a.build), "harden")
+    SPAWN = os.path.join(os.path.abspath(a.build), "bench", "spawn")
     floor_bin = os.path.join(os.path.abspath(a.build), "bench", "parse_floor_bench")
     gen = os.path.join(out, "gen")
     work = os.path.join(out, "work")

@@ -32,9 +32,12 @@ class Positions {
       line_starts_.push_back(i + 1);
   }
 
+  // Moves the cursor to the `chars`-th character and returns its offset;
+  // Line() and Column() then describe that offset.
   size_t Offset(size_t chars) {
     while (char_ < chars && byte_ < text_.size()) {
       unsigned char c = static_cast<unsigned char>(text_[byte_]);
+      if (c == '\n') ++line_;
       byte_ += c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
       ++char_;
     }
@@ -42,11 +45,14 @@ class Positions {
       do --byte_;
       while (byte_ > base_ &&
              (static_cast<unsigned char>(text_[byte_]) & 0xC0) == 0x80);
+      if (text_[byte_] == '\n') --line_;
       --char_;
     }
-    return std::min(byte_, text_.size());
+    byte_ = std::min(byte_, text_.size());
+    return byte_;
   }
   int Line(size_t offset) const {
+    if (offset == byte_) return static_cast<int>(line_);
     return static_cast<int>(std::upper_bound(line_starts_.begin(),
                                              line_starts_.end(), offset) -
                             line_starts_.begin() - 1);
@@ -57,7 +63,7 @@ class Positions {
 
  private:
   std::string_view text_;
-  size_t base_ = 0, byte_ = 0, char_ = 0;
+  size_t base_ = 0, byte_ = 0, char_ = 0, line_ = 0;
   std::vector<size_t> line_starts_;
 };
 
