@@ -17,6 +17,11 @@ struct ParseError {
   std::string message;
 };
 
+// An EntryStream's on_entry said stop.
+struct StreamStop {
+  Diagnostic error;
+};
+
 // libyaml counts positions in characters and leaves a BOM out; nodes keep
 // byte offsets into the original text. Events come in document order, so a
 // cursor that walks the UTF-8 text forward (and, rarely, back) converts each
@@ -86,8 +91,9 @@ struct Event {
 
 class TreeBuilder {
  public:
-  TreeBuilder(Document* doc, std::string_view text, Positions* pos)
-      : doc_(doc), text_(text), pos_(pos) {}
+  TreeBuilder(Document* doc, std::string_view text, Positions* pos,
+              EntryStream* stream)
+      : doc_(doc), text_(text), pos_(pos), stream_(stream) {}
 
   const Node* root() const { return root_; }
 
@@ -107,7 +113,7 @@ class TreeBuilder {
         SetTag(n, d.tag);
         n->plain = plain;
         if (!null) n->value = Value(n->offset, value);
-        Attach(n);
+        Attach(n, true);
         return true;
       }
       case YAML_ALIAS_EVENT: {
@@ -120,7 +126,7 @@ class TreeBuilder {
                                        Str(e.data.alias.anchor))};
         n->target = it->second;
         n->value = it->second->anchor();
-        Attach(n);
+        Attach(n, true);
         return true;
       }
       case YAML_SEQUENCE_START_EVENT:
@@ -147,6 +153,9 @@ class TreeBuilder {
 
  private:
   Node* Make(NodeKind kind, const yaml_event_t& e, const yaml_char_t* anchor) {
+    if (streaming() && stack_.size() == stream_depth_ &&
+        pending_[stream_depth_ - 1].size() % 2 == 0)
+      Mark();  // the first node of an entry: its key
     doc_->nodes_.emplace_back();
     Node* n = &doc_->nodes_.back();
     n->kind = kind;
@@ -155,6 +164,7 @@ class TreeBuilder {
     n->line = pos_->Line(offset);
     n->column = pos_->Column(offset);
     if (anchor) {
+      ++anchors_made_;
       n->anchor_name = &*doc_->names_.emplace(Str(anchor)).first;
       anchors_[*n->anchor_name] = n;  // a later anchor of the same name wins
     }
@@ -171,10 +181,20 @@ class TreeBuilder {
                        fmt::format("nesting deeper than {} levels", kMaxDepth)};
     SetTag(n, tag);
     n->flow = flow;
-    Attach(n);
+    // The streamed mapping: the value of the root mapping's key.
+    const bool stream_here =
+        stream_ && !stream_->found && kind == NodeKind::kMapping &&
+        !n->anchor_name && stack_.size() == 1 && stack_[0]->IsMapping() &&
+        pending_[0].size() % 2 == 1 && pending_[0].back()->IsScalar() &&
+        pending_[0].back()->value == stream_->top_level_key;
+    Attach(n, false);
     stack_.push_back(n);
     if (pending_.size() < stack_.size()) pending_.emplace_back();
     pending_[stack_.size() - 1].clear();
+    if (stream_here) {
+      stream_->found = true;
+      stream_depth_ = stack_.size();
+    }
   }
   // Children are gathered per open collection and stored once, exactly
   // sized, when it closes.
@@ -183,6 +203,39 @@ class TreeBuilder {
     if (!kids.empty())
       stack_.back()->children = NodeList(Store(kids), kids.size());
     stack_.pop_back();
+    if (streaming() && stack_.size() + 1 == stream_depth_) {
+      stream_depth_ = 0;  // the streamed mapping is complete
+    } else if (streaming() && stack_.size() == stream_depth_ &&
+               pending_[stream_depth_ - 1].size() % 2 == 0) {
+      EntryDone();  // a collection that was an entry's value
+    }
+  }
+
+  bool streaming() const { return stream_depth_ != 0; }
+
+  struct EntryMark {
+    size_t nodes = 0, values = 0, blocks = 0, block_used = 0, block_size = 0;
+    size_t anchors = 0;
+  };
+  void Mark() {
+    mark_ = {doc_->nodes_.size(), doc_->values_.size(),
+             doc_->list_blocks_.size(), doc_->block_used_, doc_->block_size_,
+             anchors_made_};
+  }
+  // Hands a complete entry of the streamed mapping over, then drops its
+  // nodes (they are the newest ones) unless it defined an anchor.
+  void EntryDone() {
+    std::vector<const Node*>& kids = pending_[stream_depth_ - 1];
+    const Node* key = kids[kids.size() - 2];
+    const Node* value = kids.back();
+    if (auto err = stream_->on_entry(key, value)) throw StreamStop{*err};
+    if (anchors_made_ != mark_.anchors) return;
+    kids.resize(kids.size() - 2);
+    doc_->nodes_.resize(mark_.nodes);
+    doc_->values_.resize(mark_.values);
+    doc_->list_blocks_.resize(mark_.blocks);
+    doc_->block_used_ = mark_.block_used;
+    doc_->block_size_ = mark_.block_size;
   }
   const Node* const* Store(const std::vector<const Node*>& kids) {
     constexpr size_t kBlock = 4096;
@@ -201,11 +254,17 @@ class TreeBuilder {
     if (text_.compare(offset, v.size(), v) == 0) return text_.substr(offset, v.size());
     return doc_->values_.emplace_back(v);
   }
-  void Attach(Node* n) {
-    if (stack_.empty())
+  // `complete`: a scalar, null or alias (a collection is complete when it
+  // closes).
+  void Attach(Node* n, bool complete) {
+    if (stack_.empty()) {
       root_ = n;
-    else
-      pending_[stack_.size() - 1].push_back(n);
+      return;
+    }
+    pending_[stack_.size() - 1].push_back(n);
+    if (complete && streaming() && stack_.size() == stream_depth_ &&
+        pending_[stream_depth_ - 1].size() % 2 == 0)
+      EntryDone();
   }
   void CheckDuplicateKeys() {
     const std::vector<const Node*>& kids = pending_[stack_.size() - 1];
@@ -233,6 +292,10 @@ class TreeBuilder {
   Document* doc_;
   std::string_view text_;
   Positions* pos_;
+  EntryStream* stream_;
+  size_t stream_depth_ = 0;  ///< stack size inside the streamed mapping
+  size_t anchors_made_ = 0;
+  EntryMark mark_;
   std::vector<Node*> stack_;
   std::vector<std::vector<const Node*>> pending_;
   std::map<std::string_view, Node*> anchors_;
@@ -293,7 +356,7 @@ struct Parser {
 
 }  // namespace
 
-Expected<Document> ParseDocument(std::string_view text) {
+Expected<Document> ParseDocument(std::string_view text, EntryStream* stream) {
   Document doc;
   Positions pos(text);
   Parser parser(text);
@@ -307,7 +370,7 @@ Expected<Document> ParseDocument(std::string_view text) {
     if (auto err = next()) return *err;
     if (ev.e.type == YAML_STREAM_END_EVENT) return doc;  // empty
     // DOCUMENT-START, then the content up to DOCUMENT-END.
-    TreeBuilder builder(&doc, text, &pos);
+    TreeBuilder builder(&doc, text, &pos, stream);
     do {
       if (auto err = next()) return *err;
     } while (builder.Add(ev.e));
@@ -337,6 +400,8 @@ Expected<Document> ParseDocument(std::string_view text) {
     }
   } catch (const ParseError& e) {
     return Diagnostic{{}, e.line, e.column, e.message};
+  } catch (const StreamStop& stop) {
+    return stop.error;
   }
   return doc;
 }

@@ -65,33 +65,34 @@ std::vector<ServicePlan> ResolveAll(const ComposeModel& model,
                                     const Baseline& baseline,
                                     const ImageFacts& images, Target target) {
   const size_t n = model.service_nodes.size();
-  std::vector<ServiceFacts> facts;
-  for (const ServiceNode& s : model.service_nodes) facts.push_back(ReadFacts(s));
   std::vector<ServicePlan> plans(n);
+  // What a service passes on to those that extend it; its other facts are
+  // dropped once it is resolved (a file of 20,000 services would otherwise
+  // hold them all).
+  std::vector<std::vector<InheritedMount>> mounts(n);
   std::vector<int> state(n, 0);  // 0 new, 1 resolving, 2 done
   std::function<void(size_t)> resolve = [&](size_t i) {
     if (state[i]) return;
     state[i] = 1;
-    ServiceFacts& f = facts[i];
+    ServiceFacts f = ReadFacts(model.service_nodes[i]);
     for (size_t j = 0; j < n && !f.extends.empty(); ++j) {
       if (model.service_nodes[j].name != f.extends || j == i) continue;
       if (state[j] == 1) break;  // a cycle: Compose rejects it; so do not follow
       resolve(j);
-      const ServiceFacts& base = facts[j];
-      auto inherit = [&](const Located& mount) {
-        f.inherited_mounts.push_back(
-            {mount.value, mount.line, model.service_nodes[j].name});
-      };
-      for (const Located& t : base.tmpfs) inherit(t);
-      for (const Located& v : base.volume_targets) inherit(v);
-      for (const InheritedMount& m : base.inherited_mounts)
-        f.inherited_mounts.push_back(m);
-      for (const Decision& d : plans[j].decisions)
-        if (target == Target::kBaseFile && d.key == "tmpfs" &&
-            d.action == Action::kAdd)
-          for (const std::string& v : d.values) inherit({v, 0});
+      f.inherited_mounts.insert(f.inherited_mounts.end(), mounts[j].begin(),
+                                mounts[j].end());
     }
     plans[i] = Resolve(f, baseline, images);
+    // Mounts it has, inherits, or (in the base file) gains.
+    std::vector<InheritedMount>& out = mounts[i];
+    for (const Located& t : f.tmpfs) out.push_back({t.value, t.line, f.name});
+    for (const Located& v : f.volume_targets)
+      out.push_back({v.value, v.line, f.name});
+    for (const InheritedMount& m : f.inherited_mounts) out.push_back(m);
+    for (const Decision& d : plans[i].decisions)
+      if (target == Target::kBaseFile && d.key == "tmpfs" &&
+          d.action == Action::kAdd)
+        for (const std::string& v : d.values) out.push_back({v, 0, f.name});
     state[i] = 2;
   };
   for (size_t i = 0; i < n; ++i) resolve(i);

@@ -149,16 +149,98 @@ Expectation Expect(const Document& input, const ComposeModel& model,
   return e;
 }
 
+namespace {
+
+// The service entry `key: value` as LocateServices reads it.
+Expected<ServiceNode> ReadService(const Node* key, const Node* value) {
+  if (!key->IsScalar()) return Internal("a service name is not a scalar");
+  ServiceNode s{std::string(key->value), key, value, nullptr, nullptr};
+  const Node* r = value->Resolved();
+  if (r->IsMapping()) {
+    s.mapping = r;
+    if (value->kind != NodeKind::kAlias) s.own = value;
+  } else if (r->kind != NodeKind::kNull &&
+             !(r->IsScalar() && r->plain && r->value.empty())) {
+    return Internal(fmt::format("service \"{}\" is not a mapping", s.name));
+  }
+  return s;
+}
+
+std::optional<Diagnostic> CheckService(const Expectation::Service& want,
+                                       const ServiceNode& out,
+                                       Fingerprinter& fp) {
+  if (out.name != want.name) return Internal("service order");
+  if (want.untouched) {
+    if (fp.Of(out.value) != *want.untouched)
+      return Internal(fmt::format("service \"{}\" changed", want.name));
+    return std::nullopt;
+  }
+  if (!out.mapping)
+    return Internal(fmt::format("service \"{}\" has no body", want.name));
+  std::vector<std::string> keys = EffectiveKeys(out.mapping);
+  if (keys.size() != want.kept.size() + want.added.size())
+    return Internal(fmt::format("service \"{}\" has {} keys, not {}",
+                                want.name, keys.size(),
+                                want.kept.size() + want.added.size()));
+  for (const Expectation::Kept& k : want.kept) {
+    auto it = std::find_if(keys.begin(), keys.end(), [&](const std::string& n) {
+      return NameHash(n) == k.name;
+    });
+    if (it == keys.end())
+      return Internal(fmt::format("service \"{}\" lost a key", want.name));
+    if (fp.Of(Lookup(out.mapping, *it)) != k.value)
+      return Internal(fmt::format("service \"{}\" key \"{}\" changed",
+                                  want.name, *it));
+  }
+  for (const Expectation::Added& k : want.added) {
+    const Node* after = Lookup(out.mapping, k.name);
+    if (!after)
+      return Internal(fmt::format("service \"{}\" lacks key \"{}\"",
+                                  want.name, k.name));
+    if (k.any_value) continue;
+    if (k.list) {
+      if (Values(after) != k.values)
+        return Internal(fmt::format("service \"{}\" key \"{}\" is not the "
+                                    "planned list", want.name, k.name));
+      continue;
+    }
+    const Node* r = after->Resolved();
+    if (!r->IsScalar() || r->value != k.values[0] ||
+        (k.plain_bool && !r->plain))
+      return Internal(fmt::format("service \"{}\" key \"{}\" is not \"{}\"",
+                                  want.name, k.name, k.values[0]));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::optional<Diagnostic> VerifyOutput(const Expectation& expected,
                                        std::string_view output) {
-  auto doc = ParseDocument(output);
+  // Each service is checked as soon as it is parsed, and its nodes are then
+  // dropped: the output's tree is never held whole (a 5 MB file would
+  // otherwise need a tree ten times its size).
+  Fingerprinter fp;
+  size_t checked = 0;
+  std::optional<Diagnostic> failure;
+  EntryStream stream{"services", nullptr};
+  stream.on_entry = [&](const Node* key,
+                        const Node* value) -> std::optional<Diagnostic> {
+    if (checked >= expected.services.size())
+      failure = Internal("the number of services");
+    auto s = failure ? Expected<ServiceNode>(*failure) : ReadService(key, value);
+    if (!s)
+      failure = s.error();
+    else
+      failure = CheckService(expected.services[checked++], s.value(), fp);
+    return failure;
+  };
+  auto doc = ParseDocument(output, expected.mapping_root ? &stream : nullptr);
+  if (failure) return failure;
   if (!doc)
     return Internal(fmt::format("it does not parse: {}:{}: {}",
                                 doc.error().line, doc.error().column,
                                 doc.error().message));
-  auto model = LocateServices(doc.value());
-  if (!model) return Internal(model.error().message);
-  Fingerprinter fp;
   const Node* root = doc->root() ? doc->root()->Resolved() : nullptr;
   if (!expected.mapping_root) {
     if (fp.Of(root) != expected.root_fingerprint) return Internal("top level");
@@ -175,54 +257,19 @@ std::optional<Diagnostic> VerifyOutput(const Expectation& expected,
       return Internal(fmt::format("top-level key \"{}\" changed",
                                   root->Key(i)->value));
   }
+  if (stream.found) {
+    if (checked != expected.services.size())
+      return Internal("the number of services");
+    return std::nullopt;
+  }
+  // `services` reached through an alias, or absent: the tree is whole.
+  auto model = LocateServices(doc.value());
+  if (!model) return Internal(model.error().message);
   const auto& outs = model->service_nodes;
   if (outs.size() != expected.services.size())
     return Internal("the number of services");
-  for (size_t i = 0; i < outs.size(); ++i) {
-    const Expectation::Service& want = expected.services[i];
-    const ServiceNode& out = outs[i];
-    if (out.name != want.name) return Internal("service order");
-    if (want.untouched) {
-      if (fp.Of(out.value) != *want.untouched)
-        return Internal(fmt::format("service \"{}\" changed", want.name));
-      continue;
-    }
-    if (!out.mapping)
-      return Internal(fmt::format("service \"{}\" has no body", want.name));
-    std::vector<std::string> keys = EffectiveKeys(out.mapping);
-    if (keys.size() != want.kept.size() + want.added.size())
-      return Internal(fmt::format("service \"{}\" has {} keys, not {}",
-                                  want.name, keys.size(),
-                                  want.kept.size() + want.added.size()));
-    for (const Expectation::Kept& k : want.kept) {
-      auto it = std::find_if(keys.begin(), keys.end(), [&](const std::string& n) {
-        return NameHash(n) == k.name;
-      });
-      if (it == keys.end())
-        return Internal(fmt::format("service \"{}\" lost a key", want.name));
-      if (fp.Of(Lookup(out.mapping, *it)) != k.value)
-        return Internal(fmt::format("service \"{}\" key \"{}\" changed",
-                                    want.name, *it));
-    }
-    for (const Expectation::Added& k : want.added) {
-      const Node* after = Lookup(out.mapping, k.name);
-      if (!after)
-        return Internal(fmt::format("service \"{}\" lacks key \"{}\"",
-                                    want.name, k.name));
-      if (k.any_value) continue;
-      if (k.list) {
-        if (Values(after) != k.values)
-          return Internal(fmt::format("service \"{}\" key \"{}\" is not the "
-                                      "planned list", want.name, k.name));
-        continue;
-      }
-      const Node* r = after->Resolved();
-      if (!r->IsScalar() || r->value != k.values[0] ||
-          (k.plain_bool && !r->plain))
-        return Internal(fmt::format("service \"{}\" key \"{}\" is not \"{}\"",
-                                    want.name, k.name, k.values[0]));
-    }
-  }
+  for (size_t i = 0; i < outs.size(); ++i)
+    if (auto err = CheckService(expected.services[i], outs[i], fp)) return err;
   return std::nullopt;
 }
 

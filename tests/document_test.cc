@@ -178,6 +178,46 @@ TEST(DocumentTest, HundredThousandLevelsFailWithoutOverflowingTheStack) {
       << unclosed;
 }
 
+TEST(DocumentTest, EntryStreamSeesEachEntryAndKeepsOnlyAnchoredOnes) {
+  std::vector<std::string> seen;
+  EntryStream stream{"services", [&](const Node* key, const Node* value) {
+                       seen.push_back(std::string(key->value) + "=" +
+                                      std::string(value->Resolved()->IsMapping()
+                                                      ? "map"
+                                                      : value->value));
+                       return std::optional<Diagnostic>();
+                     }};
+  auto doc = ParseDocument(
+      "x: 1\nservices:\n  a: {image: a}\n  b: &b\n    image: b\n"
+      "  c: *b\n  d:\nz: 2\n",
+      &stream);
+  ASSERT_TRUE(doc.ok());
+  EXPECT_TRUE(stream.found);
+  EXPECT_EQ((std::vector<std::string>{"a=map", "b=map", "c=map", "d="}), seen);
+  // Only b, whose anchor a later alias may need, is still in the tree.
+  const Node* services = doc->root()->Value(1);
+  ASSERT_EQ(1u, services->MapSize());
+  EXPECT_EQ("b", services->Key(0)->value);
+  EXPECT_EQ("z", doc->root()->Key(2)->value);
+}
+
+TEST(DocumentTest, EntryStreamErrorStopsTheParse) {
+  EntryStream stream{"services", [](const Node* key, const Node*) {
+                       return key->value == "b"
+                                  ? std::optional<Diagnostic>(
+                                        Diagnostic{{}, 9, 9, "stop at b"})
+                                  : std::nullopt;
+                     }};
+  auto doc = ParseDocument("services:\n  a: {}\n  b: {}\n  c: [\n", &stream);
+  ASSERT_FALSE(doc.ok());
+  EXPECT_EQ("stop at b", doc.error().message);
+  // A services mapping reached through an alias is not streamed.
+  EntryStream other{"services", stream.on_entry};
+  auto aliased = ParseDocument("x: &s {b: {}}\nservices: *s\n", &other);
+  ASSERT_TRUE(aliased.ok());
+  EXPECT_FALSE(other.found);
+}
+
 TEST(DocumentTest, AliasesStayPointersToTheirAnchor) {
   auto doc = ParseDocument("a: &x [1, 2]\nb: *x\nc: [*x, *x]\n");
   ASSERT_TRUE(doc.ok());

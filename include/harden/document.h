@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <memory>
 #include <deque>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -78,13 +80,28 @@ struct Node {
   const Node* Resolved() const { return target ? target : this; }
 };
 
+/// Streams the entries of one top-level mapping (for harden: `services`)
+/// out of a parse, so that a large file's tree is never held whole:
+/// `on_entry` sees each entry as soon as it is complete, and the entry is
+/// then dropped from the tree, unless it defines an anchor that a later
+/// alias or merge key may need. An error from `on_entry` ends the parse with
+/// that error. Only a mapping written as the key's value is streamed (not
+/// one reached through an alias); `found` says whether there was one.
+struct EntryStream {
+  std::string_view top_level_key;
+  std::function<std::optional<Diagnostic>(const Node* key, const Node* value)>
+      on_entry;
+  bool found = false;
+};
+
 /// A parsed document. Owns its nodes; they do not move.
 class Document {
  public:
   const Node* root() const { return root_; }
 
  private:
-  friend Expected<Document> ParseDocument(std::string_view text);
+  friend Expected<Document> ParseDocument(std::string_view text,
+                                          EntryStream* stream);
   friend class TreeBuilder;
   std::deque<Node> nodes_;
   /// Storage of every NodeList, in blocks filled front to back.
@@ -103,7 +120,8 @@ constexpr int kMaxDepth = 400;
 /// document whose root is null. Errors carry a 1-based line and column, but no
 /// path: the caller knows it. `text` must outlive the Document: scalar
 /// values point into it.
-Expected<Document> ParseDocument(std::string_view text);
+Expected<Document> ParseDocument(std::string_view text,
+                                 EntryStream* stream = nullptr);
 
 /// Structural equality: same kinds, tags, scalar values and styles (plain or
 /// not), same items and entries in order. Aliases compare by anchor name and
