@@ -180,22 +180,26 @@ Expected<ComposeModel> LocateServices(const Document& doc) {
                                     KindName(services)));
   model.services = services->Resolved();
   for (size_t i = 0; i < model.services->MapSize(); ++i) {
-    const Node* k = model.services->Key(i);
-    const Node* v = model.services->Value(i);
-    if (!k->IsScalar()) return At(k, "a service name must be a scalar");
-    ServiceNode s{std::string(k->value), k, v, nullptr, nullptr};
-    const Node* r = v->Resolved();
-    if (r->IsMapping()) {
-      s.mapping = r;
-      if (v->kind != NodeKind::kAlias) s.own = v;
-    } else if (r->kind != NodeKind::kNull &&
-               !(r->IsScalar() && r->plain && r->value.empty())) {
-      return At(v, fmt::format("service \"{}\" is {}, not a mapping", k->value,
-                               KindName(v)));
-    }
-    model.service_nodes.push_back(s);
+    auto s = ReadServiceEntry(model.services->Key(i), model.services->Value(i));
+    if (!s) return s.error();
+    model.service_nodes.push_back(std::move(s.value()));
   }
   return model;
+}
+
+Expected<ServiceNode> ReadServiceEntry(const Node* key, const Node* value) {
+  if (!key->IsScalar()) return At(key, "a service name must be a scalar");
+  ServiceNode s{std::string(key->value), key, value, nullptr, nullptr};
+  const Node* r = value->Resolved();
+  if (r->IsMapping()) {
+    s.mapping = r;
+    if (value->kind != NodeKind::kAlias) s.own = value;
+  } else if (r->kind != NodeKind::kNull &&
+             !(r->IsScalar() && r->plain && r->value.empty())) {
+    return At(value, fmt::format("service \"{}\" is {}, not a mapping",
+                                 key->value, KindName(value)));
+  }
+  return s;
 }
 
 ServiceFacts ReadFacts(const ServiceNode& service) {

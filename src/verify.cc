@@ -151,21 +151,6 @@ Expectation Expect(const Document& input, const ComposeModel& model,
 
 namespace {
 
-// The service entry `key: value` as LocateServices reads it.
-Expected<ServiceNode> ReadService(const Node* key, const Node* value) {
-  if (!key->IsScalar()) return Internal("a service name is not a scalar");
-  ServiceNode s{std::string(key->value), key, value, nullptr, nullptr};
-  const Node* r = value->Resolved();
-  if (r->IsMapping()) {
-    s.mapping = r;
-    if (value->kind != NodeKind::kAlias) s.own = value;
-  } else if (r->kind != NodeKind::kNull &&
-             !(r->IsScalar() && r->plain && r->value.empty())) {
-    return Internal(fmt::format("service \"{}\" is not a mapping", s.name));
-  }
-  return s;
-}
-
 std::optional<Diagnostic> CheckService(const Expectation::Service& want,
                                        const ServiceNode& out,
                                        Fingerprinter& fp) {
@@ -228,9 +213,10 @@ std::optional<Diagnostic> VerifyOutput(const Expectation& expected,
                         const Node* value) -> std::optional<Diagnostic> {
     if (checked >= expected.services.size())
       failure = Internal("the number of services");
-    auto s = failure ? Expected<ServiceNode>(*failure) : ReadService(key, value);
+    if (failure) return failure;
+    auto s = ReadServiceEntry(key, value);
     if (!s)
-      failure = s.error();
+      failure = Internal(s.error().message);
     else
       failure = CheckService(expected.services[checked++], s.value(), fp);
     return failure;

@@ -45,6 +45,10 @@ struct ComposeModel {
 /// is not a mapping, a service that is neither a mapping nor empty.
 Expected<ComposeModel> LocateServices(const Document& doc);
 
+/// One entry `key: value` of the services mapping, read as LocateServices
+/// reads it (for a caller that sees the entries one at a time).
+Expected<ServiceNode> ReadServiceEntry(const Node* key, const Node* value);
+
 /// The value Compose reads for `key` in `mapping`: the mapping's own entry,
 /// else the first merge source (in order) that has it. Null when absent.
 const Node* Lookup(const Node* mapping, std::string_view key);
