@@ -202,6 +202,16 @@ Expected<ServiceNode> ReadServiceEntry(const Node* key, const Node* value) {
   return s;
 }
 
+std::string ExtendedService(const Node* mapping) {
+  const Node* e = Lookup(mapping, "extends");
+  if (!e) return {};
+  const Node* r = e->Resolved();
+  if (r->IsScalar()) return std::string(r->value);
+  if (r->IsMapping() && !Lookup(r, "file"))
+    if (auto svc = ScalarAt(r, "service")) return svc->value;
+  return {};
+}
+
 ServiceFacts ReadFacts(const ServiceNode& service) {
   ServiceFacts f;
   f.name = service.name;
@@ -222,16 +232,7 @@ ServiceFacts ReadFacts(const ServiceNode& service) {
   f.tmpfs = ScalarList(Lookup(m, "tmpfs"));
   ReadVolumes(Lookup(m, "volumes"), &f);
   f.keys = EffectiveKeys(m);
-  // `extends: web` or `extends: {service: web}`; one from another file
-  // (`file:`) is out of this file's reach.
-  if (const Node* e = Lookup(m, "extends")) {
-    const Node* r = e->Resolved();
-    if (r->IsScalar()) {
-      f.extends = std::string(r->value);
-    } else if (r->IsMapping() && !Lookup(r, "file")) {
-      if (auto svc = ScalarAt(r, "service")) f.extends = svc->value;
-    }
-  }
+  f.extends = ExtendedService(m);
   if (const Node* x = Lookup(m, "x-harden")) {
     const Node* r = x->Resolved();
     if (r->IsScalar() && (r->value == "false" || r->value == "False")) {

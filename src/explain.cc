@@ -22,7 +22,7 @@ std::string Explain(const std::string& path,
   for (const std::string& n : notes) out += fmt::format("{}: note: {}\n", path, n);
   for (const ServicePlan& p : plans) {
     out += fmt::format("{}:{}: service \"{}\"\n", path, p.line, p.service);
-    std::vector<std::string> sources;  // each named once per service
+    std::vector<std::string_view> sources;  // each named once per service
     for (const Decision& d : p.decisions) {
       std::string what = d.values.empty() ? d.key
                                           : fmt::format("{} {}", d.key, Values(d));

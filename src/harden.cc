@@ -1,6 +1,7 @@
 #include "harden/harden.h"
 
 #include <functional>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -70,19 +71,31 @@ std::vector<ServicePlan> ResolveAll(const ComposeModel& model,
   // dropped once it is resolved (a file of 20,000 services would otherwise
   // hold them all).
   std::vector<std::vector<InheritedMount>> mounts(n);
+  std::unordered_map<std::string_view, size_t> index;  // names are unique
+  for (size_t i = 0; i < n; ++i) index[model.service_nodes[i].name] = i;
+  std::vector<char> extended(n, 0);  // some service extends it
+  for (const ServiceNode& s : model.service_nodes) {
+    if (!s.mapping) continue;
+    auto it = index.find(ExtendedService(s.mapping));
+    if (it != index.end()) extended[it->second] = 1;
+  }
   std::vector<int> state(n, 0);  // 0 new, 1 resolving, 2 done
+  auto texts = std::make_shared<TextPool>();
   std::function<void(size_t)> resolve = [&](size_t i) {
     if (state[i]) return;
     state[i] = 1;
     ServiceFacts f = ReadFacts(model.service_nodes[i]);
-    for (size_t j = 0; j < n && !f.extends.empty(); ++j) {
-      if (model.service_nodes[j].name != f.extends || j == i) continue;
-      if (state[j] == 1) break;  // a cycle: Compose rejects it; so do not follow
+    auto base = f.extends.empty() ? index.end() : index.find(f.extends);
+    // A cycle (state 1) is rejected by Compose; harden does not follow it.
+    if (base != index.end() && base->second != i && state[base->second] != 1) {
+      const size_t j = base->second;
       resolve(j);
       f.inherited_mounts.insert(f.inherited_mounts.end(), mounts[j].begin(),
                                 mounts[j].end());
     }
-    plans[i] = Resolve(f, baseline, images);
+    plans[i] = Resolve(f, baseline, images, texts);
+    state[i] = 2;
+    if (!extended[i]) return;
     // Mounts it has, inherits, or (in the base file) gains.
     std::vector<InheritedMount>& out = mounts[i];
     for (const Located& t : f.tmpfs) out.push_back({t.value, t.line, f.name});
@@ -93,7 +106,6 @@ std::vector<ServicePlan> ResolveAll(const ComposeModel& model,
       if (target == Target::kBaseFile && d.key == "tmpfs" &&
           d.action == Action::kAdd)
         for (const std::string& v : d.values) out.push_back({v, 0, f.name});
-    state[i] = 2;
   };
   for (size_t i = 0; i < n; ++i) resolve(i);
   return plans;

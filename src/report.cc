@@ -442,7 +442,7 @@ std::vector<Addition> Additions(const ServicePlan& plan) {
     it->values.insert(it->values.end(), d.values.begin(), d.values.end());
     if (std::find(it->reasons.begin(), it->reasons.end(), d.reason) ==
         it->reasons.end())
-      it->reasons.push_back(d.reason);
+      it->reasons.emplace_back(d.reason);
   }
   return out;
 }

@@ -58,8 +58,10 @@ std::optional<bool> NoNewPrivileges(std::string_view opt) {
 
 class Resolver {
  public:
-  Resolver(const ServiceFacts& f, const Baseline& b, const ImageFacts& images)
+  Resolver(const ServiceFacts& f, const Baseline& b, const ImageFacts& images,
+           std::shared_ptr<TextPool> texts)
       : f_(f), b_(b) {
+    plan_.texts = texts ? std::move(texts) : std::make_shared<TextPool>();
     plan_.service = f.name;
     plan_.line = f.line;
     if (b.image_facts && f.image && !IsInterpolated(f.image->value))
@@ -71,17 +73,15 @@ class Resolver {
     Findings();
     if (f_.opt_out) {
       Skip("all", "the service opts out with x-harden: false");
-      plan_.findings.push_back(
-          {"opt-out", "x-harden: false: the service is left as it is",
-           f_.line});
+      Note("opt-out", "x-harden: false: the service is left as it is",
+           f_.line);
       return plan_;
     }
     if (!f_.skip.empty())
-      plan_.findings.push_back(
-          {"opt-out",
+      Note("opt-out",
            fmt::format("x-harden skips {}{}", Join(f_.skip),
                        f_.skip_reason.empty() ? "" : ": " + f_.skip_reason),
-           f_.line});
+           f_.line);
     User();
     CapDrop();
     CapAdd();
@@ -110,15 +110,21 @@ class Resolver {
     Decision d;
     d.key = key;
     d.action = Action::kSkip;
-    d.reason = std::move(reason);
+    d.reason = Text(std::move(reason));
     plan_.decisions.push_back(std::move(d));
+  }
+  std::string_view Text(std::string text) {
+    return plan_.texts->Intern(std::move(text));
+  }
+  void Note(const char* id, std::string message, int line) {
+    plan_.findings.push_back({id, Text(std::move(message)), line});
   }
   Decision& Push(std::string key, Action action, std::string reason,
                  int line = 0) {
     Decision d;
     d.key = std::move(key);
     d.action = action;
-    d.reason = std::move(reason);
+    d.reason = Text(std::move(reason));
     d.line = line;
     plan_.decisions.push_back(std::move(d));
     return plan_.decisions.back();
@@ -129,7 +135,7 @@ class Resolver {
 
   void Findings() {
     auto add = [&](const char* id, std::string msg, int line) {
-      plan_.findings.push_back({id, std::move(msg), line});
+      Note(id, std::move(msg), line);
     };
     if (IsTrue(f_.privileged))
       add("privileged",
@@ -198,10 +204,9 @@ class Resolver {
            f_.user->line)
           .values = {f_.user->value};
       if (runs_as_root_)
-        plan_.findings.push_back(
-            {"runs-as-root",
+        Note("runs-as-root",
              fmt::format("user \"{}\" runs the service as root", f_.user->value),
-             f_.user->line});
+             f_.user->line);
       return;
     }
     if (image_ && image_->image_user) {
@@ -209,7 +214,7 @@ class Resolver {
                          fmt::format("image {} already runs as its own "
                                      "non-root user; another would not own its "
                                      "files", image_->name));
-      d.source = image_->source;
+      d.source = Text(image_->source);
       return;
     }
     if (image_ && image_->root) {
@@ -218,7 +223,7 @@ class Resolver {
                          fmt::format("image {} must start as root; it gets the "
                                      "capabilities its entrypoint needs instead",
                                      image_->name));
-      d.source = image_->source;
+      d.source = Text(image_->source);
       return;
     }
     if (image_ && image_->user) {
@@ -228,7 +233,7 @@ class Resolver {
                          fmt::format("image {} runs as {} (its own account)",
                                      image_->name, *image_->user));
       d.values = {*image_->user};
-      d.source = image_->source;
+      d.source = Text(image_->source);
       return;
     }
     if (!b_.user) {
@@ -276,7 +281,7 @@ class Resolver {
       Decision& d = Push("cap_add", Action::kAdd, std::move(reason));
       d.list = true;
       d.values = {cap};
-      d.source = std::move(source);
+      d.source = Text(std::move(source));
     };
     if (b_.cap_add_docker_defaults) {
       std::vector<std::string> dropped = Caps(f_.cap_drop);
@@ -310,9 +315,8 @@ class Resolver {
            o.line)
           .values = {o.value};
       if (!*nnp)
-        plan_.findings.push_back(
-            {"nnp-disabled", "no-new-privileges:false allows setuid binaries "
-                             "to gain privileges", o.line});
+        Note("nnp-disabled", "no-new-privileges:false allows setuid binaries "
+                             "to gain privileges", o.line);
       return;
     }
     Decision& d = Push("security_opt", Action::kAdd,
@@ -326,10 +330,9 @@ class Resolver {
     if (!b_.read_only || Skipped("read_only")) return;
     if (f_.read_only) {
       if (IsFalse(f_.read_only))
-        plan_.findings.push_back(
-            {"read-only-disabled",
+        Note("read-only-disabled",
              "read_only: false leaves the root filesystem writable",
-             f_.read_only->line});
+             f_.read_only->line);
       Push("read_only", Action::kKeep,
            IsInterpolated(f_.read_only->value)
                ? "read_only comes from a variable; it is kept"
@@ -404,7 +407,7 @@ class Resolver {
       Decision& d = Push("tmpfs", Action::kAdd, std::move(reason));
       d.list = true;
       d.values = {entry};
-      d.source = std::move(source);
+      d.source = Text(std::move(source));
     };
     for (const std::string& t : b_.tmpfs)
       want(t, "writable scratch space for /tmp", "");
@@ -432,7 +435,7 @@ class Resolver {
     // service keeps a user of its own over the account harden knows.
     if (image_ && (!image_->user || user_added_))
       for (const std::string& w : image_->warnings)
-        plan_.findings.push_back({"image-note", w, f_.line});
+        Note("image-note", w, f_.line);
   }
 
   const ServiceFacts& f_;
@@ -482,8 +485,8 @@ std::string NormalizeCapability(std::string_view cap) {
 }
 
 ServicePlan Resolve(const ServiceFacts& facts, const Baseline& baseline,
-                    const ImageFacts& images) {
-  return Resolver(facts, baseline, images).Run();
+                    const ImageFacts& images, std::shared_ptr<TextPool> texts) {
+  return Resolver(facts, baseline, images, std::move(texts)).Run();
 }
 
 }  // namespace harden

@@ -655,7 +655,7 @@ TEST(SarifReportTest, DriverAndRules) {
 TEST(SarifReportTest, RulesCoverEveryFindingOfTheResolver) {
   std::string src = ReadAll(kSource + "/src/resolver.cc");
   std::set<std::string> found;
-  std::regex re(R"re((?:add\(|\{)\s*"([a-z][a-z-]+)",)re");
+  std::regex re(R"re((?:add\(|Note\(|\{)\s*"([a-z][a-z-]+)",)re");
   for (auto it = std::sregex_iterator(src.begin(), src.end(), re);
        it != std::sregex_iterator(); ++it)
     found.insert((*it)[1]);

@@ -45,6 +45,11 @@ struct ComposeModel {
 /// is not a mapping, a service that is neither a mapping nor empty.
 Expected<ComposeModel> LocateServices(const Document& doc);
 
+/// The service of the same file that `mapping` extends (`extends: web` or
+/// `extends: {service: web}`), or empty; one from another file (`file:`) is
+/// out of this file's reach.
+std::string ExtendedService(const Node* mapping);
+
 /// One entry `key: value` of the services mapping, read as LocateServices
 /// reads it (for a caller that sees the entries one at a time).
 Expected<ServiceNode> ReadServiceEntry(const Node* key, const Node* value);

@@ -4,7 +4,10 @@
 #ifndef HARDEN_RESOLVER_H_
 #define HARDEN_RESOLVER_H_
 
+#include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "harden/baseline.h"
@@ -24,21 +27,35 @@ const char* ActionName(Action a);
 /// written as it is (values of custom `set:` keys).
 enum class ValueKind { kString, kBool, kYaml };
 
+/// The reasons, sources and notes of a file's plans. The services of one
+/// file share most of them (a 20,000-service file has a few hundred distinct
+/// texts), so each is stored once and the plans hold views of it.
+class TextPool {
+ public:
+  std::string_view Intern(std::string text) {
+    return *texts_.insert(std::move(text)).first;
+  }
+
+ private:
+  std::unordered_set<std::string> texts_;
+};
+
 struct Decision {
   std::string key;                  ///< the Compose key: "user", "tmpfs", ...
   Action action = Action::kKeep;
   bool list = false;                ///< `values` are items to append
   ValueKind kind = ValueKind::kString;
   std::vector<std::string> values;  ///< what is added (or kept)
-  std::string reason;               ///< plain words, for --explain and reports
-  std::string source;               ///< where an image fact comes from
+  std::string_view reason;  ///< plain words, for --explain and reports
+  std::string_view source;  ///< where an image fact comes from
+  // (Both are views of ServicePlan::texts.)
   int line = 0;                     ///< 1-based line of what is kept, or 0
 };
 
 /// Something harden reports but does not change. `id` is stable.
 struct Finding {
   std::string id;
-  std::string message;
+  std::string_view message;  ///< a view of ServicePlan::texts
   int line = 0;
 };
 
@@ -47,12 +64,18 @@ struct ServicePlan {
   int line = 0;
   std::vector<Decision> decisions;
   std::vector<Finding> findings;
+  /// Holds the texts the decisions and findings refer to; shared by the
+  /// plans of one file.
+  std::shared_ptr<TextPool> texts;
   bool HasAdditions() const;
 };
 
 /// Decides for one service.
+/// `texts` is shared with the other services of the file (a new pool when
+/// null).
 ServicePlan Resolve(const ServiceFacts& facts, const Baseline& baseline,
-                    const ImageFacts& images);
+                    const ImageFacts& images,
+                    std::shared_ptr<TextPool> texts = nullptr);
 
 /// Docker's default capability set, in moby's order.
 const std::vector<std::string>& DockerDefaultCapabilities();
