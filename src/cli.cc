@@ -355,8 +355,10 @@ int Run(Options o, std::ostream& out, std::ostream& err) {
     if (progress) err << "\r\033[K";  // the progress line comes back
     if (oc.error) {
       ++failed;
-      if (!report) err << FormatDiagnostic(*oc.error) << "\n";
-      if (!report) oc.result.reset();
+      if (!report) {
+        err << FormatDiagnostic(*oc.error) << "\n";
+        oc.result.reset();
+      }
       return;
     }
     const FileResult& r = *oc.result;
@@ -442,11 +444,11 @@ int Run(Options o, std::ostream& out, std::ostream& err) {
   if (ticker.joinable()) ticker.join();
 
   std::vector<FileReport> reports;
-  if (report)
+  if (report) {
     for (const Diagnostic& d : errors) reports.push_back({d.path, nullptr, d});
-  if (report)
     for (const Outcome& oc : outcomes)
       reports.push_back({oc.path, oc.result ? &*oc.result : nullptr, oc.error});
+  }
   if (o.format == "json") out << JsonReport(reports, baseline.value());
   if (o.format == "sarif") out << SarifReport(reports, baseline.value());
   if (o.format == "github") out << GithubReport(reports, baseline.value());

@@ -48,13 +48,18 @@ std::vector<const Node*> MergeSources(const Node* mapping) {
 // not followed, which keeps the recursion's stack bounded.
 constexpr size_t kMaxMergeDepth = 64;
 
+// True the first time a walk reaches `mapping` within the depth bound.
+bool Enter(const Node* mapping, std::vector<const Node*>* seen, size_t depth) {
+  if (!mapping || !mapping->IsMapping() || depth > kMaxMergeDepth) return false;
+  if (std::find(seen->begin(), seen->end(), mapping) != seen->end())
+    return false;
+  seen->push_back(mapping);
+  return true;
+}
+
 const Node* LookupOnce(const Node* mapping, std::string_view key,
                        std::vector<const Node*>* seen, size_t depth) {
-  if (!mapping || !mapping->IsMapping() || depth > kMaxMergeDepth)
-    return nullptr;
-  if (std::find(seen->begin(), seen->end(), mapping) != seen->end())
-    return nullptr;
-  seen->push_back(mapping);
+  if (!Enter(mapping, seen, depth)) return nullptr;
   if (const Node* v = OwnEntry(mapping, key)) return v;
   for (const Node* src : MergeSources(mapping))
     if (const Node* v = LookupOnce(src, key, seen, depth + 1)) return v;
@@ -63,9 +68,7 @@ const Node* LookupOnce(const Node* mapping, std::string_view key,
 
 void CollectKeys(const Node* mapping, std::vector<const Node*>* seen,
                  size_t depth, std::vector<std::string>* out) {
-  if (!mapping || !mapping->IsMapping() || depth > kMaxMergeDepth) return;
-  if (std::find(seen->begin(), seen->end(), mapping) != seen->end()) return;
-  seen->push_back(mapping);
+  if (!Enter(mapping, seen, depth)) return;
   for (size_t i = 0; i < mapping->MapSize(); ++i) {
     const Node* k = mapping->Key(i)->Resolved();
     if (!k->IsScalar() || k->value == "<<") continue;
@@ -124,9 +127,12 @@ const Node* OwnEntry(const Node* mapping, std::string_view key) {
 const Node* Lookup(const Node* mapping, std::string_view key) {
   if (!mapping || !mapping->IsMapping()) return nullptr;
   if (const Node* v = OwnEntry(mapping, key)) return v;  // the common case
-  if (!OwnEntry(mapping, "<<")) return nullptr;
-  std::vector<const Node*> seen;
-  return LookupOnce(mapping, key, &seen, 0);
+  std::vector<const Node*> sources = MergeSources(mapping);
+  if (sources.empty()) return nullptr;  // no `<<`: nothing to allocate
+  std::vector<const Node*> seen{mapping};
+  for (const Node* src : sources)
+    if (const Node* v = LookupOnce(src, key, &seen, 1)) return v;
+  return nullptr;
 }
 
 std::vector<std::string> EffectiveKeys(const Node* mapping) {
@@ -232,7 +238,6 @@ ServiceFacts ReadFacts(const ServiceNode& service) {
   f.tmpfs = ScalarList(Lookup(m, "tmpfs"));
   ReadVolumes(Lookup(m, "volumes"), &f);
   f.keys = EffectiveKeys(m);
-  f.extends = ExtendedService(m);
   if (const Node* x = Lookup(m, "x-harden")) {
     const Node* r = x->Resolved();
     if (r->IsScalar() && (r->value == "false" || r->value == "False")) {

@@ -65,6 +65,14 @@ class Positions {
   int Column(size_t offset) const {
     return static_cast<int>(offset - line_starts_[Line(offset)]);
   }
+  /// Bytes of a BOM before the first character (3 or 0).
+  size_t base() const { return base_; }
+  /// A diagnostic at the `chars`-th character.
+  Diagnostic At(size_t chars, std::string message) {
+    size_t offset = Offset(chars);
+    return Diagnostic{{}, Line(offset) + 1, Column(offset) + 1,
+                      std::move(message)};
+  }
 
  private:
   std::string_view text_;
@@ -307,18 +315,17 @@ namespace {
 // libyaml's message: the problem, and what it was parsing where.
 Diagnostic FromParser(const yaml_parser_t& p, std::string_view text,
                       Positions* pos) {
+  // A reader error (bad encoding) counts bytes after the BOM, not characters.
   size_t offset = p.error == YAML_READER_ERROR
-                      ? std::min(text.size(), p.problem_offset +
-                                                  (text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0))
+                      ? std::min(text.size(), p.problem_offset + pos->base())
                       : pos->Offset(p.problem_mark.index);
   int line = pos->Line(offset), column = pos->Column(offset);
   std::string msg = p.problem ? p.problem : "invalid YAML";
   if (p.context && std::string_view(p.context) == "while scanning a quoted scalar" &&
       msg == "found unexpected end of stream") {
     // Say where the quote opens, not where the file ends.
-    size_t at = pos->Offset(p.context_mark.index);
-    return Diagnostic{{}, pos->Line(at) + 1, pos->Column(at) + 1,
-                      "quoted scalar without its closing quote"};
+    return pos->At(p.context_mark.index,
+                   "quoted scalar without its closing quote");
   }
   if (p.context) {
     size_t at = pos->Offset(p.context_mark.index);
@@ -379,24 +386,20 @@ Expected<Document> ParseDocument(std::string_view text, EntryStream* stream) {
     if (ev.e.type == YAML_DOCUMENT_START_EVENT) {
       // A second "---" with nothing after it is still one document.
       if (auto err = next()) return *err;
+      auto second = [&] {
+        return pos.At(ev.e.start_mark.index,
+                      "more than one YAML document; harden handles one "
+                      "Compose document per file");
+      };
       const yaml_event_t& e = ev.e;
       const bool empty = e.type == YAML_SCALAR_EVENT &&
                          e.data.scalar.length == 0 && !e.data.scalar.tag &&
                          !e.data.scalar.anchor &&
                          e.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-      size_t at = pos.Offset(e.start_mark.index);
-      if (!empty)
-        return Diagnostic{{}, pos.Line(at) + 1, pos.Column(at) + 1,
-                          "more than one YAML document; harden handles one "
-                          "Compose document per file"};
+      if (!empty) return second();
       if (auto err = next()) return *err;  // DOCUMENT-END
       if (auto err = next()) return *err;
-      if (ev.e.type != YAML_STREAM_END_EVENT) {
-        at = pos.Offset(ev.e.start_mark.index);
-        return Diagnostic{{}, pos.Line(at) + 1, pos.Column(at) + 1,
-                          "more than one YAML document; harden handles one "
-                          "Compose document per file"};
-      }
+      if (ev.e.type != YAML_STREAM_END_EVENT) return second();
     }
   } catch (const ParseError& e) {
     return Diagnostic{{}, e.line, e.column, e.message};

@@ -73,11 +73,16 @@ std::vector<ServicePlan> ResolveAll(const ComposeModel& model,
   std::vector<std::vector<InheritedMount>> mounts(n);
   std::unordered_map<std::string_view, size_t> index;  // names are unique
   for (size_t i = 0; i < n; ++i) index[model.service_nodes[i].name] = i;
-  std::vector<char> extended(n, 0);  // some service extends it
-  for (const ServiceNode& s : model.service_nodes) {
-    if (!s.mapping) continue;
-    auto it = index.find(ExtendedService(s.mapping));
-    if (it != index.end()) extended[it->second] = 1;
+  // The service each one extends (n: none in this file), and whether some
+  // service extends it.
+  std::vector<size_t> base(n, n);
+  std::vector<char> extended(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    const ServiceNode& s = model.service_nodes[i];
+    auto it = s.mapping ? index.find(ExtendedService(s.mapping)) : index.end();
+    if (it == index.end() || it->second == i) continue;
+    base[i] = it->second;
+    extended[it->second] = 1;
   }
   std::vector<int> state(n, 0);  // 0 new, 1 resolving, 2 done
   auto texts = std::make_shared<TextPool>();
@@ -85,10 +90,8 @@ std::vector<ServicePlan> ResolveAll(const ComposeModel& model,
     if (state[i]) return;
     state[i] = 1;
     ServiceFacts f = ReadFacts(model.service_nodes[i]);
-    auto base = f.extends.empty() ? index.end() : index.find(f.extends);
     // A cycle (state 1) is rejected by Compose; harden does not follow it.
-    if (base != index.end() && base->second != i && state[base->second] != 1) {
-      const size_t j = base->second;
+    if (const size_t j = base[i]; j != n && state[j] != 1) {
       resolve(j);
       f.inherited_mounts.insert(f.inherited_mounts.end(), mounts[j].begin(),
                                 mounts[j].end());

@@ -20,6 +20,22 @@ struct FlowSpan {
   char last = 0;        // that byte: the opener, ',' or part of an entry
 };
 
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// Just past the quote that closes the quoted scalar opening at `open`
+// (`"` with backslash escapes, `'` with '' for a quote), looking no further
+// than `limit`; nullopt when it does not close there.
+std::optional<size_t> QuoteEnd(std::string_view t, size_t open, size_t limit) {
+  const char q = t[open];
+  for (size_t j = open + 1; j < limit; ++j) {
+    if (q == '"' && t[j] == '\\') { ++j; continue; }
+    if (t[j] != q) continue;
+    if (q == '\'' && j + 1 < limit && t[j + 1] == '\'') { ++j; continue; }
+    return j + 1;
+  }
+  return std::nullopt;
+}
+
 // Finds the extent of the flow collection that starts at or after `from`,
 // skipping quoted text and comments. A quote inside a plain scalar
 // (`[a"b]`) is text, not the start of a quoted scalar.
@@ -32,33 +48,23 @@ std::optional<FlowSpan> ScanFlow(std::string_view t, size_t from) {
   span.last = t[i];
   int depth = 0;
   bool in_plain = false;
-  auto space = [](char c) {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-  };
   for (; i < t.size(); ++i) {
     char c = t[i];
     if (!in_plain && (c == '&' || c == '!' || c == '*')) {
       // An anchor, tag or alias: a token of its own.
-      while (i + 1 < t.size() && !space(t[i + 1]) &&
+      while (i + 1 < t.size() && !IsSpace(t[i + 1]) &&
              std::string_view(",[]{}").find(t[i + 1]) == std::string_view::npos)
         ++i;
       span.last_end = i + 1;
       span.last = t[i];
       continue;
     }
-    if (c == ',' || (c == ':' && (i + 1 == t.size() || space(t[i + 1]))))
+    if (c == ',' || (c == ':' && (i + 1 == t.size() || IsSpace(t[i + 1]))))
       in_plain = false;
     if ((c == '"' || c == '\'') && !in_plain) {
-      size_t j = i + 1;
-      for (; j < t.size(); ++j) {
-        if (c == '"' && t[j] == '\\') { ++j; continue; }
-        if (t[j] == c) {
-          if (c == '\'' && j + 1 < t.size() && t[j + 1] == '\'') { ++j; continue; }
-          break;
-        }
-      }
-      if (j >= t.size()) return std::nullopt;
-      i = j;
+      auto end = QuoteEnd(t, i, t.size());
+      if (!end) return std::nullopt;
+      i = *end - 1;
       span.last_end = i + 1;
       span.last = c;
       continue;
@@ -77,10 +83,10 @@ std::optional<FlowSpan> ScanFlow(std::string_view t, size_t from) {
         span.close = i;
         return span;
       }
-    } else if (!space(c) && c != ',' && c != ':') {
+    } else if (!IsSpace(c) && c != ',' && c != ':') {
       in_plain = true;
     }
-    if (!space(c)) {
+    if (!IsSpace(c)) {
       span.last_end = i + 1;
       span.last = c;
     }
@@ -93,17 +99,8 @@ std::optional<size_t> ScalarEnd(const SourceText& src, const Node* n) {
   std::string_view t = src.view();
   size_t i = n->offset;
   size_t line_end = src.LineEnd(src.LineOf(i));
-  if (i < t.size() && (t[i] == '"' || t[i] == '\'')) {
-    char q = t[i];
-    for (size_t j = i + 1; j < line_end; ++j) {
-      if (q == '"' && t[j] == '\\') { ++j; continue; }
-      if (t[j] == q) {
-        if (q == '\'' && j + 1 < line_end && t[j + 1] == '\'') { ++j; continue; }
-        return j + 1;
-      }
-    }
-    return std::nullopt;  // spans lines
-  }
+  if (i < t.size() && (t[i] == '"' || t[i] == '\''))
+    return QuoteEnd(t, i, line_end);  // nullopt: it spans lines
   size_t end = i;
   for (size_t j = i; j < line_end; ++j) {
     if (t[j] == '#' && j > i && (t[j - 1] == ' ' || t[j - 1] == '\t')) break;
@@ -112,10 +109,6 @@ std::optional<size_t> ScalarEnd(const SourceText& src, const Node* n) {
   return end;
 }
 
-// The end of a scalar value, however many lines it spans. In a flow
-// collection a plain scalar stops before `,`, `[`, `]`, `{`, `}` or a
-// comment; in a block mapping whose keys stand at `key_column` it goes on
-// over the lines indented deeper. Block scalars (| >) are not handled.
 // Where a node's content starts: after its anchor and tag, if any.
 size_t AfterProperties(std::string_view t, const Node* n) {
   size_t i = n->offset;
@@ -129,33 +122,25 @@ size_t AfterProperties(std::string_view t, const Node* n) {
   return i;
 }
 
+// The end of a scalar value, however many lines it spans. In a flow
+// collection a plain scalar stops before `,`, `[`, `]`, `{`, `}` or a
+// comment; in a block mapping whose keys stand at `key_column` it goes on
+// over the lines indented deeper. Block scalars (| >) are not handled.
 std::optional<size_t> ScalarExtent(const SourceText& src, const Node* n,
                                    bool in_flow, size_t key_column) {
   std::string_view t = src.view();
   size_t i = AfterProperties(t, n);
   if (i >= t.size()) return std::nullopt;
-  if (t[i] == '"' || t[i] == '\'') {
-    const char q = t[i];
-    for (size_t j = i + 1; j < t.size(); ++j) {
-      if (q == '"' && t[j] == '\\') { ++j; continue; }
-      if (t[j] != q) continue;
-      if (q == '\'' && j + 1 < t.size() && t[j + 1] == '\'') { ++j; continue; }
-      return j + 1;
-    }
-    return std::nullopt;
-  }
+  if (t[i] == '"' || t[i] == '\'') return QuoteEnd(t, i, t.size());
   if (!n->plain) return std::nullopt;
-  auto is_space = [](char c) {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-  };
   if (in_flow) {
     size_t end = i;
     for (size_t j = i; j < t.size(); ++j) {
       char c = t[j];
       if (c == ',' || c == '[' || c == ']' || c == '{' || c == '}') break;
-      if (c == '#' && j > i && is_space(t[j - 1])) break;
-      if (c == ':' && (j + 1 == t.size() || is_space(t[j + 1]))) break;
-      if (!is_space(c)) end = j + 1;
+      if (c == '#' && j > i && IsSpace(t[j - 1])) break;
+      if (c == ':' && (j + 1 == t.size() || IsSpace(t[j + 1]))) break;
+      if (!IsSpace(c)) end = j + 1;
     }
     return end;
   }
@@ -164,7 +149,7 @@ std::optional<size_t> ScalarExtent(const SourceText& src, const Node* n,
     for (size_t j = from; j < line_end; ++j) {
       if (t[j] == '#' && j > from && (t[j - 1] == ' ' || t[j - 1] == '\t'))
         break;
-      if (!is_space(t[j])) end = j + 1;
+      if (!IsSpace(t[j])) end = j + 1;
     }
     return end;
   };
@@ -210,12 +195,7 @@ enum class BlockScalar { kNone, kClip, kKeep };
 // blank lines (the '+' chomping indicator), which then belong to it.
 BlockScalar BlockScalarStyle(std::string_view t, const Node* n) {
   if (n->kind != NodeKind::kScalar || n->plain) return BlockScalar::kNone;
-  size_t i = n->offset;
-  // Skip a tag or an anchor before the indicator.
-  while (i < t.size() && (t[i] == '!' || t[i] == '&')) {
-    while (i < t.size() && t[i] != ' ' && t[i] != '\n') ++i;
-    while (i < t.size() && t[i] == ' ') ++i;
-  }
+  size_t i = AfterProperties(t, n);
   if (i >= t.size() || (t[i] != '|' && t[i] != '>')) return BlockScalar::kNone;
   for (++i; i < t.size() && t[i] != ' ' && t[i] != '\n' && t[i] != '\r'; ++i)
     if (t[i] == '+') return BlockScalar::kKeep;

@@ -96,8 +96,6 @@ struct ServiceFacts {
   std::vector<std::string> skip;
   std::string skip_reason;
   std::optional<Diagnostic> x_harden_error;
-  /// The service of the same file this one `extends`, or empty.
-  std::string extends;
   /// Mounts (tmpfs and volumes) that come with `extends`.
   std::vector<InheritedMount> inherited_mounts;
   /// Keys the service sets (own or merged), for set-if-absent rules.
