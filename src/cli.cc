@@ -242,7 +242,7 @@ Outcome ProcessFile(const std::string& path, const Options& o,
       PlanOverlay(o, r.value(), color, &oc);
     } else {
       oc.changed = r->changed();
-      oc.output = r->output;
+      if (o.to_stdout) oc.output = std::move(r->output);
       if (r->changed() && !o.to_stdout && o.format == "diff" && !o.explain)
         oc.diff = UnifiedDiff(*r->source, r->edits,
                               path == "-" ? "-" : DisplayPath(path),

@@ -231,13 +231,22 @@ class TreeBuilder {
              anchors_made_};
   }
   // Hands a complete entry of the streamed mapping over, then drops its
-  // nodes (they are the newest ones) unless it defined an anchor.
+  // nodes (they are the newest ones) unless it defined an anchor or the
+  // stream keeps it.
   void EntryDone() {
     std::vector<const Node*>& kids = pending_[stream_depth_ - 1];
     const Node* key = kids[kids.size() - 2];
     const Node* value = kids.back();
-    if (auto err = stream_->on_entry(key, value)) throw StreamStop{*err};
-    if (anchors_made_ != mark_.anchors) return;
+    // Duplicates are found as the entries come, since dropped ones are not
+    // there when the mapping closes; the first is reported then, as in any
+    // other mapping.
+    if (key->IsScalar() && !streamed_keys_.emplace(key->value).second &&
+        !streamed_duplicate_)
+      streamed_duplicate_ = DuplicateKey(key);
+    auto fate = stream_->on_entry(key, value);
+    if (!fate) throw StreamStop{fate.error()};
+    if (fate.value() == EntryFate::kKeep || anchors_made_ != mark_.anchors)
+      return;
     kids.resize(kids.size() - 2);
     doc_->nodes_.resize(mark_.nodes);
     doc_->values_.resize(mark_.values);
@@ -274,17 +283,20 @@ class TreeBuilder {
         pending_[stream_depth_ - 1].size() % 2 == 0)
       EntryDone();
   }
+  static ParseError DuplicateKey(const Node* k) {
+    return ParseError{k->line + 1, k->column + 1,
+                      fmt::format("duplicate key \"{}\"", k->value)};
+  }
   void CheckDuplicateKeys() {
+    if (streaming() && stack_.size() == stream_depth_ && streamed_duplicate_)
+      throw *streamed_duplicate_;
     const std::vector<const Node*>& kids = pending_[stack_.size() - 1];
     const size_t n = kids.size() / 2;
     auto key = [&](size_t i) -> const Node* {
       const Node* k = kids[2 * i];
       return k->kind == NodeKind::kScalar ? k : nullptr;
     };
-    auto fail = [](const Node* k) {
-      throw ParseError{k->line + 1, k->column + 1,
-                       fmt::format("duplicate key \"{}\"", k->value)};
-    };
+    auto fail = [](const Node* k) { throw DuplicateKey(k); };
     if (n <= 16) {  // most mappings: no allocation
       for (size_t i = 1; i < n; ++i)
         if (const Node* k = key(i))
@@ -304,6 +316,8 @@ class TreeBuilder {
   size_t stream_depth_ = 0;  ///< stack size inside the streamed mapping
   size_t anchors_made_ = 0;
   EntryMark mark_;
+  std::unordered_set<std::string> streamed_keys_;
+  std::optional<ParseError> streamed_duplicate_;
   std::vector<Node*> stack_;
   std::vector<std::vector<const Node*>> pending_;
   std::map<std::string_view, Node*> anchors_;

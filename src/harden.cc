@@ -1,7 +1,9 @@
 #include "harden/harden.h"
 
-#include <functional>
+#include <deque>
+#include <map>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -58,61 +60,185 @@ std::optional<Diagnostic> CheckEncoding(const SourceText& src) {
 
 namespace {
 
-// Resolves every service. A service that `extends` another service of the
-// same file gets that service's tmpfs mounts, volumes included, as its own
-// (Compose appends them): so the other is resolved first, and a mount it
-// has (or, in the base file, gains) is not added twice.
-std::vector<ServicePlan> ResolveAll(const ComposeModel& model,
-                                    const Baseline& baseline,
-                                    const ImageFacts& images, Target target) {
-  const size_t n = model.service_nodes.size();
-  std::vector<ServicePlan> plans(n);
-  // What a service passes on to those that extend it; its other facts are
-  // dropped once it is resolved (a file of 20,000 services would otherwise
-  // hold them all).
-  std::vector<std::vector<InheritedMount>> mounts(n);
-  std::unordered_map<std::string_view, size_t> index;  // names are unique
-  for (size_t i = 0; i < n; ++i) index[model.service_nodes[i].name] = i;
-  // The service each one extends (n: none in this file), and whether some
-  // service extends it.
-  std::vector<size_t> base(n, n);
-  std::vector<char> extended(n, 0);
-  for (size_t i = 0; i < n; ++i) {
-    const ServiceNode& s = model.service_nodes[i];
-    auto it = s.mapping ? index.find(ExtendedService(s.mapping)) : index.end();
-    if (it == index.end() || it->second == i) continue;
-    base[i] = it->second;
-    extended[it->second] = 1;
-  }
-  std::vector<int> state(n, 0);  // 0 new, 1 resolving, 2 done
-  auto texts = std::make_shared<TextPool>();
-  std::function<void(size_t)> resolve = [&](size_t i) {
-    if (state[i]) return;
-    state[i] = 1;
-    ServiceFacts f = ReadFacts(model.service_nodes[i]);
-    // A cycle (state 1) is rejected by Compose; harden does not follow it.
-    if (const size_t j = base[i]; j != n && state[j] != 1) {
-      resolve(j);
-      f.inherited_mounts.insert(f.inherited_mounts.end(), mounts[j].begin(),
-                                mounts[j].end());
+// Takes the services of one file through resolve -> plan -> expect, each one
+// as soon as it can go: while the input is parsed, so that the tree of a
+// large file is never held whole. A service waits, its nodes kept, while the
+// planner has not yet learnt the file's indentation, while the service it
+// `extends` has not been seen or waits, or while a service whose mapping it
+// merges waits; Finish() then takes the rest in file order. The result is
+// the same whatever the order.
+class ServicePipeline {
+ public:
+  ServicePipeline(const SourceText& src, const Baseline& baseline,
+                  const ImageFacts& images, Target target)
+      : planner_(src), baseline_(baseline), images_(images), target_(target) {}
+
+  // One entry of `services`, in file order. An error is kept for later
+  // (EntryError(), Finish()): the parse goes on, because a YAML error
+  // further down explains more than what it did to this entry.
+  EntryFate Add(const Node* key, const Node* value) {
+    auto entry = ReadServiceEntry(key, value);
+    if (!entry) {
+      if (!entry_error_) entry_error_ = entry.error();
+      return EntryFate::kDrop;
     }
-    plans[i] = Resolve(f, baseline, images, texts);
-    state[i] = 2;
-    if (!extended[i]) return;
-    // Mounts it has, inherits, or (in the base file) gains.
-    std::vector<InheritedMount>& out = mounts[i];
-    for (const Located& t : f.tmpfs) out.push_back({t.value, t.line, f.name});
-    for (const Located& v : f.volume_targets)
-      out.push_back({v.value, v.line, f.name});
-    for (const InheritedMount& m : f.inherited_mounts) out.push_back(m);
-    for (const Decision& d : plans[i].decisions)
-      if (target == Target::kBaseFile && d.key == "tmpfs" &&
-          d.action == Action::kAdd)
-        for (const std::string& v : d.values) out.push_back({v, 0, f.name});
+    const size_t i = plans_.size();
+    index_.emplace(entry->name, i);  // the parser rejects a duplicate
+    plans_.emplace_back();
+    state_.push_back(kNew);
+    mounts_.emplace_back();
+    Waiting& w = waiting_[i];
+    w.node = std::move(entry.value());
+    w.extends = w.node.mapping ? ExtendedService(w.node.mapping) : "";
+    // Only an anchored mapping can be merged into another service.
+    if (w.node.own && w.node.own->anchor_name) waiting_maps_.insert(w.node.own);
+    planner_.Register(w.node, &plans_[i]);
+    if (!style_known_ && planner_.LearnStyle(w.node)) {
+      style_known_ = true;
+      // Those that waited only for the style go first, in file order.
+      for (auto it = waiting_.begin(); it != waiting_.end();) {
+        const size_t j = it->first;
+        ++it;  // Process() removes j
+        if (Ready(j)) Process(j);
+      }
+      return state_[i] == kDone ? EntryFate::kDrop : EntryFate::kKeep;
+    }
+    if (!style_known_ || !Ready(i)) return EntryFate::kKeep;
+    Process(i);
+    return EntryFate::kDrop;
+  }
+
+  // The first entry that is not a service (in file order).
+  const std::optional<Diagnostic>& EntryError() const { return entry_error_; }
+
+  // Takes the services that waited, once every service has been seen.
+  // Returns the first service's planning error, in file order.
+  std::optional<Diagnostic> Finish() {
+    while (!waiting_.empty()) Process(waiting_.begin()->first);
+    if (plan_error_) return plan_error_->second;
+    return std::nullopt;
+  }
+
+  std::vector<ServicePlan> TakePlans() {
+    return {std::make_move_iterator(plans_.begin()),
+            std::make_move_iterator(plans_.end())};
+  }
+  Expected<EditList> TakeEdits() { return planner_.Take(); }
+  Fingerprinter& fingerprinter() { return fp_; }
+  Expectation& expectation() { return expected_; }
+
+ private:
+  enum State : char { kNew, kResolving, kResolved, kDone };
+  struct Waiting {
+    ServiceNode node;
+    std::string extends;  ///< the service of this file it extends, if any
   };
-  for (size_t i = 0; i < n; ++i) resolve(i);
-  return plans;
-}
+  // A mount that a service passes on to those that extend it.
+  struct Mount {
+    std::string path;
+    int line;
+    size_t service;  ///< where it comes from
+  };
+
+  // The service `i` extends in this file, or npos.
+  size_t BaseOf(size_t i) const {
+    auto it = index_.find(waiting_.at(i).extends);
+    return it == index_.end() || it->second == i ? std::string::npos
+                                                 : it->second;
+  }
+
+  // Whether waiting service `i` can go now, before the file is parsed to
+  // its end.
+  bool Ready(size_t i) const {
+    const Waiting& w = waiting_.at(i);
+    if (!w.extends.empty()) {
+      const size_t base = BaseOf(i);
+      // Not seen yet: it may come later.
+      if (w.extends != w.node.name && (base == std::string::npos ||
+                                       state_[base] != kDone))
+        return false;
+    }
+    if (const Node* merge = w.node.own ? OwnEntry(w.node.own, "<<") : nullptr) {
+      const Node* m = merge->Resolved();
+      auto waits = [&](const Node* source) {
+        return waiting_maps_.count(source->Resolved()) != 0;
+      };
+      if (waits(m)) return false;
+      if (m->IsSequence())
+        for (const Node* item : m->children)
+          if (waits(item)) return false;
+    }
+    return true;
+  }
+
+  // Resolves, plans and records service `i` (which waits), and the
+  // services it extends first if they wait too.
+  void Process(size_t i) {
+    Resolve(i);
+    const ServiceNode& s = waiting_.at(i).node;
+    if (auto err = planner_.Plan(s, plans_[i])) {
+      if (!plan_error_ || i < plan_error_->first) plan_error_.emplace(i, *err);
+    } else {
+      ExpectService(i, s, plans_[i], fp_, &expected_);
+    }
+    state_[i] = kDone;
+    waiting_maps_.erase(s.own);
+    waiting_.erase(i);
+  }
+
+  // Resolves `i` after the chain of services it extends (iteratively: a
+  // chain may be as long as the file). A cycle, which Compose rejects, is
+  // not followed.
+  void Resolve(size_t i) {
+    std::vector<size_t> chain;
+    for (size_t k = i; k != std::string::npos && state_[k] == kNew;
+         k = BaseOf(k)) {
+      state_[k] = kResolving;
+      chain.push_back(k);
+    }
+    for (auto k = chain.rbegin(); k != chain.rend(); ++k) ResolveOne(*k);
+  }
+
+  void ResolveOne(size_t i) {
+    const ServiceNode& s = waiting_.at(i).node;
+    ServiceFacts f = ReadFacts(s);
+    if (const size_t base = BaseOf(i);
+        base != std::string::npos && state_[base] >= kResolved)
+      for (const Mount& m : mounts_[base])
+        f.inherited_mounts.push_back({m.path, m.line, plans_[m.service].service});
+    plans_[i] = harden::Resolve(f, baseline_, images_, texts_);
+    state_[i] = kResolved;
+    // What it passes on: the mounts it has, inherits, or (in the base file)
+    // gains.
+    std::vector<Mount>& out = mounts_[i];
+    for (const Located& t : f.tmpfs) out.push_back({t.value, t.line, i});
+    for (const Located& v : f.volume_targets) out.push_back({v.value, v.line, i});
+    if (const size_t base = BaseOf(i);
+        base != std::string::npos && state_[base] >= kResolved)
+      out.insert(out.end(), mounts_[base].begin(), mounts_[base].end());
+    for (const Decision& d : plans_[i].decisions)
+      if (target_ == Target::kBaseFile && d.key == "tmpfs" &&
+          d.action == Action::kAdd)
+        for (const std::string& v : d.values) out.push_back({v, 0, i});
+  }
+
+  EditPlanner planner_;
+  const Baseline& baseline_;
+  const ImageFacts& images_;
+  const Target target_;
+  std::shared_ptr<TextPool> texts_ = std::make_shared<TextPool>();
+  std::deque<ServicePlan> plans_;  // stable: the planner points into it
+  std::vector<State> state_;
+  std::vector<std::vector<Mount>> mounts_;
+  std::unordered_map<std::string, size_t> index_;  // service name -> number
+  std::map<size_t, Waiting> waiting_;              // in file order
+  std::unordered_set<const Node*> waiting_maps_;   // their own mappings
+  bool style_known_ = false;
+  std::optional<Diagnostic> entry_error_;
+  std::optional<std::pair<size_t, Diagnostic>> plan_error_;  // service, error
+  Fingerprinter fp_;
+  Expectation expected_;
+};
 
 }  // namespace
 
@@ -123,10 +249,16 @@ Expected<FileResult> HardenText(std::string input, const Baseline& baseline,
   if (auto err = CheckEncoding(src)) return *err;
   Expectation expected;
   {
-    // The input's tree lives only until the expectation is recorded, so
-    // the output's tree never shares memory with it.
-    auto doc = ParseDocument(src.view());
+    // The input's tree lives only until the expectation is recorded, and
+    // the services' nodes only until each is planned, so that the output's
+    // tree never shares memory with it.
+    ServicePipeline pipeline(src, baseline, images, target);
+    EntryStream stream{"services", [&](const Node* key, const Node* value) {
+                         return Expected<EntryFate>(pipeline.Add(key, value));
+                       }};
+    auto doc = ParseDocument(src.view(), &stream);
     if (!doc) return doc.error();
+    if (pipeline.EntryError()) return *pipeline.EntryError();
     auto model = LocateServices(doc.value());
     if (!model) return model.error();
     const Node* root = doc->root();
@@ -138,15 +270,23 @@ Expected<FileResult> HardenText(std::string input, const Baseline& baseline,
           "legacy Compose v1 file (services at the top level, no "
           "\"services:\"); docker compose no longer reads it, so harden "
           "leaves it unchanged");
-    result.plans = ResolveAll(model.value(), baseline, images, target);
-    auto edits = PlanEdits(src, model.value(), result.plans);
+    // `services` reached through an alias is not streamed: its services
+    // go now.
+    if (!stream.found)
+      for (const ServiceNode& s : model->service_nodes)
+        pipeline.Add(s.key, s.value);
+    if (auto err = pipeline.Finish()) return *err;
+    result.plans = pipeline.TakePlans();
+    auto edits = pipeline.TakeEdits();
     if (!edits) return edits.error();
     result.edits = std::move(edits.value());
     if (result.edits.empty()) {
       result.output = src.bytes();
       return result;
     }
-    expected = Expect(doc.value(), model.value(), result.plans);
+    ExpectTopLevel(doc.value(), model->services_key, pipeline.fingerprinter(),
+                   &pipeline.expectation());
+    expected = std::move(pipeline.expectation());
   }
   result.output = ApplyEdits(src.view(), result.edits);
   if (auto err = VerifyOutput(expected, result.output)) return *err;

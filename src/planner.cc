@@ -269,19 +269,22 @@ struct NewKey {
   std::vector<std::string> values;
 };
 
-class Planner {
+}  // namespace
+
+class EditPlanner::Impl {
  public:
-  Planner(const SourceText& src, const ComposeModel& model,
-          const std::vector<ServicePlan>& plans)
-      : src_(src), t_(src.view()), model_(model), edits_(src.view()) {
-    DetectStyle();
-    for (size_t i = 0; i < model.service_nodes.size(); ++i)
-      if (model.service_nodes[i].own)
-        plan_of_[model.service_nodes[i].own] = &plans[i];
+  explicit Impl(const SourceText& src)
+      : src_(src), t_(src.view()), edits_(src.view()) {}
+
+  void Register(const ServiceNode& s, const ServicePlan* plan) {
+    // Only an anchored mapping can be reached again, through an alias or a
+    // merge key.
+    if (s.own && s.own->anchor_name) plan_of_[s.own] = plan;
   }
 
   std::optional<Diagnostic> PlanService(const ServiceNode& s,
                                         const ServicePlan& plan) {
+    SettleStyle();
     // Group the additions by key, in decision order.
     std::vector<NewKey> adds;
     for (const Decision& d : plan.decisions) {
@@ -299,9 +302,8 @@ class Planner {
     if (adds.empty()) return std::nullopt;
 
     if (s.value->kind == NodeKind::kAlias) {
-      for (const ServiceNode& other : model_.service_nodes)
-        if (other.own && other.own == s.value->target)
-          return std::nullopt;  // inherits the hardened service it aliases
+      if (plan_of_.count(s.value->target))
+        return std::nullopt;  // inherits the hardened service it aliases
       return ReplaceWithFlowMap(s.value, "<<: *" + std::string(s.value->value), s, adds);
     }
     if (!s.own) return PlanEmptyService(s, adds);
@@ -330,31 +332,36 @@ class Planner {
     return AppendToBlockMap(s.own, new_keys);
   }
 
+  // Block sequence indentation relative to its key, and the indentation of
+  // a service's keys relative to the service, from the first services that
+  // show them.
+  bool LearnStyle(const ServiceNode& s) {
+    if (settled_) return true;
+    if (!s.own || s.own->flow || s.own->MapSize() == 0) return false;
+    if (!indent_known_) {
+      service_indent_ = s.own->Key(0)->column - s.key->column;
+      indent_known_ = service_indent_ > 0;
+    }
+    for (size_t i = 0; i < s.own->MapSize() && !seq_known_; ++i) {
+      const Node* v = s.own->Value(i);
+      if (v->IsSequence() && !v->flow && !v->children.empty() &&
+          v->children[0]->line > s.own->Key(i)->line) {
+        size_t dash = DashOffset(v->children[0]);
+        if (dash == std::string::npos) continue;
+        seq_indent_ = static_cast<int>(dash - src_.LineStart(src_.LineOf(dash))) -
+                      s.own->Key(i)->column;
+        seq_known_ = seq_indent_ >= 0;
+      }
+    }
+    settled_ = seq_known_ && indent_known_;
+    return settled_;
+  }
 
  private:
-  void DetectStyle() {
-    // Block sequence indentation relative to its key, and the indentation
-    // of a service's keys relative to the service, from the services.
-    if (!model_.services) return;
-    for (const ServiceNode& s : model_.service_nodes) {
-      if (!s.own || s.own->flow || s.own->MapSize() == 0) continue;
-      if (!indent_known_) {
-        service_indent_ = s.own->Key(0)->column - s.key->column;
-        indent_known_ = service_indent_ > 0;
-      }
-      for (size_t i = 0; i < s.own->MapSize() && !seq_known_; ++i) {
-        const Node* v = s.own->Value(i);
-        if (v->IsSequence() && !v->flow && !v->children.empty() &&
-            v->children[0]->line > s.own->Key(i)->line) {
-          size_t dash = DashOffset(v->children[0]);
-          if (dash == std::string::npos) continue;
-          seq_indent_ = static_cast<int>(dash - src_.LineStart(src_.LineOf(dash))) -
-                        s.own->Key(i)->column;
-          seq_known_ = seq_indent_ >= 0;
-        }
-      }
-      if (seq_known_ && indent_known_) break;
-    }
+  // What was not learnt from the services takes the defaults.
+  void SettleStyle() {
+    if (settled_) return;
+    settled_ = true;
     if (!seq_known_) seq_indent_ = indent_known_ ? service_indent_ : 2;
     if (!indent_known_) service_indent_ = 2;
   }
@@ -707,7 +714,6 @@ class Planner {
 
   const SourceText& src_;
   std::string_view t_;
-  const ComposeModel& model_;
   std::map<const Node*, const ServicePlan*> plan_of_;
   EditList edits_;
   struct Insert {
@@ -719,9 +725,24 @@ class Planner {
   int service_indent_ = 2;
   bool seq_known_ = false;
   bool indent_known_ = false;
+  bool settled_ = false;
 };
 
-}  // namespace
+EditPlanner::EditPlanner(const SourceText& source)
+    : impl_(std::make_unique<Impl>(source)) {}
+EditPlanner::~EditPlanner() = default;
+
+bool EditPlanner::LearnStyle(const ServiceNode& s) {
+  return impl_->LearnStyle(s);
+}
+void EditPlanner::Register(const ServiceNode& s, const ServicePlan* plan) {
+  impl_->Register(s, plan);
+}
+std::optional<Diagnostic> EditPlanner::Plan(const ServiceNode& s,
+                                            const ServicePlan& plan) {
+  return impl_->PlanService(s, plan);
+}
+Expected<EditList> EditPlanner::Take() { return impl_->Take(); }
 
 std::string RenderScalar(const std::string& value, bool flow) {
   if (IsPlainSafe(value, flow)) return value;
@@ -741,15 +762,6 @@ std::string RenderScalar(const std::string& value, bool flow) {
     }
   }
   return out + "\"";
-}
-
-Expected<EditList> PlanEdits(const SourceText& source, const ComposeModel& model,
-                             const std::vector<ServicePlan>& plans) {
-  Planner planner(source, model, plans);
-  for (size_t i = 0; i < model.service_nodes.size(); ++i)
-    if (auto err = planner.PlanService(model.service_nodes[i], plans[i]))
-      return *err;
-  return planner.Take();
 }
 
 }  // namespace harden

@@ -32,168 +32,191 @@ struct Hasher {
   }
 };
 
-// Fingerprints subtrees. Only anchored nodes can be reached more than once
-// (through aliases and merge keys), so only they are remembered: an x-
-// anchor merged into many services is hashed once.
-class Fingerprinter {
- public:
-  uint64_t Of(const Node* root) {
-    if (!root) return 0;
-    struct Frame {
-      const Node* node;
-      size_t next;
-      Hasher h;
-    };
-    // Iterative, so deep trees cannot overflow the stack.
-    std::vector<Frame> stack;
-    uint64_t result = 0;
-    auto open = [&](const Node* n) -> bool {
-      if (n->anchor_name) {
-        auto it = memo_.find(n);
-        if (it != memo_.end()) {
-          result = it->second;
-          return false;
-        }
-      }
-      Hasher h;
-      h.Number(static_cast<uint64_t>(n->kind));
-      h.Number(n->kind == NodeKind::kScalar && !n->plain);
-      h.Bytes(n->tag());
-      h.Bytes(n->anchor());
-      h.Bytes(n->value);
-      h.Number(n->children.size());
-      stack.push_back({n, 0, h});
-      return true;
-    };
-    if (!open(root)) return result;
-    while (!stack.empty()) {
-      Frame& f = stack.back();
-      if (f.next < f.node->children.size()) {
-        const Node* c = f.node->children[f.next++];
-        if (!open(c)) stack.back().h.Number(result);
-        continue;
-      }
-      result = f.h.h;
-      if (f.node->anchor_name) memo_[f.node] = result;
-      stack.pop_back();
-      if (!stack.empty()) stack.back().h.Number(result);
-    }
-    return result;
-  }
-
- private:
-  std::unordered_map<const Node*, uint64_t> memo_;
-};
-
 uint64_t NameHash(std::string_view name) {
   Hasher h;
   h.Bytes(name);
   return h.h;
 }
 
+// The fingerprint of a value list, as Values() gives it.
+uint64_t ListHash(const std::vector<std::string>& values) {
+  Hasher h;
+  h.Number(values.size());
+  for (const std::string& v : values) h.Bytes(v);
+  return h.h;
+}
+
 }  // namespace
 
+// Only anchored nodes can be reached more than once (through aliases and
+// merge keys), so only they are remembered: an x- anchor merged into many
+// services is hashed once.
+uint64_t Fingerprinter::Of(const Node* root) {
+  if (!root) return 0;
+  struct Frame {
+    const Node* node;
+    size_t next;
+    Hasher h;
+  };
+  // Iterative, so deep trees cannot overflow the stack.
+  std::vector<Frame> stack;
+  uint64_t result = 0;
+  auto open = [&](const Node* n) -> bool {
+    if (n->anchor_name) {
+      auto it = memo_.find(n);
+      if (it != memo_.end()) {
+        result = it->second;
+        return false;
+      }
+    }
+    Hasher h;
+    h.Number(static_cast<uint64_t>(n->kind));
+    h.Number(n->kind == NodeKind::kScalar && !n->plain);
+    h.Bytes(n->tag());
+    h.Bytes(n->anchor());
+    h.Bytes(n->value);
+    h.Number(n->children.size());
+    stack.push_back({n, 0, h});
+    return true;
+  };
+  if (!open(root)) return result;
+  while (!stack.empty()) {
+    Frame& f = stack.back();
+    if (f.next < f.node->children.size()) {
+      const Node* c = f.node->children[f.next++];
+      if (!open(c)) stack.back().h.Number(result);
+      continue;
+    }
+    result = f.h.h;
+    if (f.node->anchor_name) memo_[f.node] = result;
+    stack.pop_back();
+    if (!stack.empty()) stack.back().h.Number(result);
+  }
+  return result;
+}
+
 uint64_t Fingerprint(const Node* node) { return Fingerprinter().Of(node); }
+
+void ExpectTopLevel(const Document& input, const Node* services_key,
+                    Fingerprinter& fp, Expectation* e) {
+  const Node* root = input.root() ? input.root()->Resolved() : nullptr;
+  e->mapping_root = root && root->IsMapping();
+  if (!e->mapping_root) {
+    e->root_fingerprint = fp.Of(root);
+    return;
+  }
+  for (size_t i = 0; i < root->MapSize(); ++i) {
+    if (services_key && root->Key(i) == services_key) e->services_index = i;
+    e->top_level.emplace_back(fp.Of(root->Key(i)),
+                              e->services_index == i ? 0 : fp.Of(root->Value(i)));
+  }
+}
+
+void ExpectService(size_t index, const ServiceNode& in, const ServicePlan& plan,
+                   Fingerprinter& fp, Expectation* e) {
+  if (e->services.size() <= index) e->services.resize(index + 1);
+  Expectation::Service& svc = e->services[index];
+  svc.name = NameHash(in.name);
+  if (!plan.HasAdditions()) {
+    svc.untouched = fp.Of(in.value);
+    return;
+  }
+  // The additions, grouped by key in decision order, with the values each
+  // key must then have.
+  struct Key {
+    const Decision* first;
+    std::vector<std::string> values;
+  };
+  std::vector<Key> keys;
+  for (const Decision& d : plan.decisions) {
+    if (d.action != Action::kAdd) continue;
+    auto it = std::find_if(keys.begin(), keys.end(),
+                           [&](const Key& k) { return k.first->key == d.key; });
+    if (it == keys.end()) {
+      keys.push_back({&d, {}});
+      it = keys.end() - 1;
+      if (d.list && in.mapping) it->values = Values(Lookup(in.mapping, d.key));
+    }
+    it->values.insert(it->values.end(), d.values.begin(), d.values.end());
+  }
+  svc.added_begin = static_cast<uint32_t>(e->added.size());
+  for (const Key& k : keys) {
+    const Decision& d = *k.first;
+    e->added.push_back({&d, d.list ? ListHash(k.values) : 0, d.list,
+                        d.kind == ValueKind::kYaml, d.kind == ValueKind::kBool});
+  }
+  svc.added_end = static_cast<uint32_t>(e->added.size());
+  svc.kept_begin = static_cast<uint32_t>(e->kept.size());
+  if (in.mapping)
+    for (const std::string& name : EffectiveKeys(in.mapping))
+      if (std::none_of(keys.begin(), keys.end(),
+                       [&](const Key& k) { return k.first->key == name; }))
+        e->kept.push_back({NameHash(name), fp.Of(Lookup(in.mapping, name))});
+  svc.kept_end = static_cast<uint32_t>(e->kept.size());
+}
 
 Expectation Expect(const Document& input, const ComposeModel& model,
                    const std::vector<ServicePlan>& plans) {
   Expectation e;
   Fingerprinter fp;
-  const Node* root = input.root() ? input.root()->Resolved() : nullptr;
-  e.mapping_root = root && root->IsMapping();
-  if (!e.mapping_root) {
-    e.root_fingerprint = fp.Of(root);
-    return e;
-  }
-  for (size_t i = 0; i < root->MapSize(); ++i) {
-    if (root->Key(i) == model.services_key && model.services)
-      e.services_index = i;
-    e.top_level.emplace_back(fp.Of(root->Key(i)),
-                             e.services_index == i ? 0 : fp.Of(root->Value(i)));
-  }
-  for (size_t s = 0; s < model.service_nodes.size(); ++s) {
-    const ServiceNode& in = model.service_nodes[s];
-    const ServicePlan& plan = plans[s];
-    Expectation::Service svc;
-    svc.name = in.name;
-    if (!plan.HasAdditions()) {
-      svc.untouched = fp.Of(in.value);
-      e.services.push_back(std::move(svc));
-      continue;
-    }
-    for (const Decision& d : plan.decisions) {
-      if (d.action != Action::kAdd) continue;
-      auto it = std::find_if(svc.added.begin(), svc.added.end(),
-                             [&](const Expectation::Added& a) {
-                               return a.name == d.key;
-                             });
-      if (it == svc.added.end()) {
-        Expectation::Added a;
-        a.name = d.key;
-        a.list = d.list;
-        a.any_value = d.kind == ValueKind::kYaml;
-        a.plain_bool = d.kind == ValueKind::kBool;
-        if (d.list && in.mapping) a.values = Values(Lookup(in.mapping, d.key));
-        svc.added.push_back(std::move(a));
-        it = svc.added.end() - 1;
-      }
-      it->values.insert(it->values.end(), d.values.begin(), d.values.end());
-    }
-    if (in.mapping)
-      for (const std::string& k : EffectiveKeys(in.mapping))
-        if (std::none_of(svc.added.begin(), svc.added.end(),
-                         [&](const Expectation::Added& a) { return a.name == k; }))
-          svc.kept.push_back({NameHash(k), fp.Of(Lookup(in.mapping, k))});
-    e.services.push_back(std::move(svc));
-  }
+  ExpectTopLevel(input, model.services_key, fp, &e);
+  if (e.mapping_root)
+    for (size_t i = 0; i < model.service_nodes.size(); ++i)
+      ExpectService(i, model.service_nodes[i], plans[i], fp, &e);
   return e;
 }
 
 namespace {
 
-std::optional<Diagnostic> CheckService(const Expectation::Service& want,
+std::optional<Diagnostic> CheckService(const Expectation& e,
+                                       const Expectation::Service& want,
                                        const ServiceNode& out,
                                        Fingerprinter& fp) {
-  if (out.name != want.name) return Internal("service order");
+  if (NameHash(out.name) != want.name) return Internal("service order");
+  const std::string& name = out.name;
   if (want.untouched) {
     if (fp.Of(out.value) != *want.untouched)
-      return Internal(fmt::format("service \"{}\" changed", want.name));
+      return Internal(fmt::format("service \"{}\" changed", name));
     return std::nullopt;
   }
   if (!out.mapping)
-    return Internal(fmt::format("service \"{}\" has no body", want.name));
+    return Internal(fmt::format("service \"{}\" has no body", name));
   std::vector<std::string> keys = EffectiveKeys(out.mapping);
-  if (keys.size() != want.kept.size() + want.added.size())
-    return Internal(fmt::format("service \"{}\" has {} keys, not {}",
-                                want.name, keys.size(),
-                                want.kept.size() + want.added.size()));
-  for (const Expectation::Kept& k : want.kept) {
+  const size_t n_kept = want.kept_end - want.kept_begin;
+  const size_t n_added = want.added_end - want.added_begin;
+  if (keys.size() != n_kept + n_added)
+    return Internal(fmt::format("service \"{}\" has {} keys, not {}", name,
+                                keys.size(), n_kept + n_added));
+  for (size_t i = want.kept_begin; i < want.kept_end; ++i) {
+    const Expectation::Kept& k = e.kept[i];
     auto it = std::find_if(keys.begin(), keys.end(), [&](const std::string& n) {
       return NameHash(n) == k.name;
     });
     if (it == keys.end())
-      return Internal(fmt::format("service \"{}\" lost a key", want.name));
+      return Internal(fmt::format("service \"{}\" lost a key", name));
     if (fp.Of(Lookup(out.mapping, *it)) != k.value)
       return Internal(fmt::format("service \"{}\" key \"{}\" changed",
-                                  want.name, *it));
+                                  name, *it));
   }
-  for (const Expectation::Added& k : want.added) {
-    const Node* after = Lookup(out.mapping, k.name);
+  for (size_t i = want.added_begin; i < want.added_end; ++i) {
+    const Expectation::Added& k = e.added[i];
+    const std::string& key = k.decision->key;
+    const Node* after = Lookup(out.mapping, key);
     if (!after)
-      return Internal(fmt::format("service \"{}\" lacks key \"{}\"",
-                                  want.name, k.name));
+      return Internal(fmt::format("service \"{}\" lacks key \"{}\"", name,
+                                  key));
     if (k.any_value) continue;
     if (k.list) {
-      if (Values(after) != k.values)
+      if (ListHash(Values(after)) != k.values)
         return Internal(fmt::format("service \"{}\" key \"{}\" is not the "
-                                    "planned list", want.name, k.name));
+                                    "planned list", name, key));
       continue;
     }
     const Node* r = after->Resolved();
-    if (!r->IsScalar() || r->value != k.values[0] ||
+    if (!r->IsScalar() || r->value != k.decision->values[0] ||
         (k.plain_bool && !r->plain))
       return Internal(fmt::format("service \"{}\" key \"{}\" is not \"{}\"",
-                                  want.name, k.name, k.values[0]));
+                                  name, key, k.decision->values[0]));
   }
   return std::nullopt;
 }
@@ -210,16 +233,19 @@ std::optional<Diagnostic> VerifyOutput(const Expectation& expected,
   std::optional<Diagnostic> failure;
   EntryStream stream{"services", nullptr};
   stream.on_entry = [&](const Node* key,
-                        const Node* value) -> std::optional<Diagnostic> {
+                        const Node* value) -> Expected<EntryFate> {
     if (checked >= expected.services.size())
       failure = Internal("the number of services");
-    if (failure) return failure;
-    auto s = ReadServiceEntry(key, value);
-    if (!s)
-      failure = Internal(s.error().message);
-    else
-      failure = CheckService(expected.services[checked++], s.value(), fp);
-    return failure;
+    if (!failure) {
+      auto s = ReadServiceEntry(key, value);
+      if (!s)
+        failure = Internal(s.error().message);
+      else
+        failure = CheckService(expected, expected.services[checked++],
+                               s.value(), fp);
+    }
+    if (failure) return *failure;
+    return EntryFate::kDrop;
   };
   auto doc = ParseDocument(output, expected.mapping_root ? &stream : nullptr);
   if (failure) return failure;
@@ -255,7 +281,8 @@ std::optional<Diagnostic> VerifyOutput(const Expectation& expected,
   if (outs.size() != expected.services.size())
     return Internal("the number of services");
   for (size_t i = 0; i < outs.size(); ++i)
-    if (auto err = CheckService(expected.services[i], outs[i], fp)) return err;
+    if (auto err = CheckService(expected, expected.services[i], outs[i], fp))
+      return err;
   return std::nullopt;
 }
 

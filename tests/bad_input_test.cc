@@ -235,6 +235,23 @@ TEST_F(BadInputTest, ServiceIsASequence) {
                  "mapping");
 }
 
+TEST_F(BadInputTest, YamlErrorFurtherDownWinsOverAServiceShape) {
+  // A lost indent makes `image` look like a service; the YAML error below
+  // it says what really went wrong. Services are handled while the file is
+  // parsed, but their errors wait for the parse to succeed.
+  ExpectRejected("services:\n  image: nginx\n  web:\n    image: x\n  - oops\n",
+                 "bad.yaml:5:3: error: did not find expected key (while "
+                 "parsing a block mapping that starts at 2:3)");
+}
+
+TEST_F(BadInputTest, FirstServiceShapeErrorWinsWhateverWaits) {
+  // `a` waits (it extends a later service); `b` is not a service. The
+  // first in file order is reported.
+  ExpectRejected("services:\n  a:\n    extends: c\n  b: 1\n  c: 2\n",
+                 "bad.yaml:4:6: error: service \"b\" is a scalar, not a "
+                 "mapping");
+}
+
 // -------------------------------------------------------------- duplicate keys
 
 TEST_F(BadInputTest, DuplicateTopLevelKey) {
@@ -246,6 +263,16 @@ TEST_F(BadInputTest, DuplicateTopLevelKey) {
 TEST_F(BadInputTest, DuplicateServiceName) {
   ExpectRejected("services:\n  web:\n    image: nginx\n  web:\n    image: x\n",
                  "bad.yaml:4:3: error: duplicate key \"web\"");
+}
+
+TEST_F(BadInputTest, DuplicateServiceNameFarApart) {
+  // Each service is dropped from the parse tree once it is handled; the
+  // first duplicate is still found, and reported where it stands.
+  std::string text = "services:\n";
+  for (int i = 0; i < 100; ++i)
+    text += "  s" + std::to_string(i) + ":\n    image: x\n";
+  text += "  s7:\n    image: y\n  s9: {image: z}\n";
+  ExpectRejected(text, "bad.yaml:202:3: error: duplicate key \"s7\"");
 }
 
 TEST_F(BadInputTest, DuplicateKeyInService) {

@@ -185,7 +185,7 @@ TEST(DocumentTest, EntryStreamSeesEachEntryAndKeepsOnlyAnchoredOnes) {
                                       std::string(value->Resolved()->IsMapping()
                                                       ? "map"
                                                       : value->value));
-                       return std::optional<Diagnostic>();
+                       return Expected<EntryFate>(EntryFate::kDrop);
                      }};
   auto doc = ParseDocument(
       "x: 1\nservices:\n  a: {image: a}\n  b: &b\n    image: b\n"
@@ -201,12 +201,28 @@ TEST(DocumentTest, EntryStreamSeesEachEntryAndKeepsOnlyAnchoredOnes) {
   EXPECT_EQ("z", doc->root()->Key(2)->value);
 }
 
+TEST(DocumentTest, EntryStreamKeepsTheEntriesItAsksFor) {
+  EntryStream stream{"services", [](const Node* key, const Node*) {
+                       return Expected<EntryFate>(key->value == "b"
+                                                      ? EntryFate::kKeep
+                                                      : EntryFate::kDrop);
+                     }};
+  auto doc = ParseDocument(
+      "services:\n  a: {image: a}\n  b:\n    image: b\n  c: {image: c}\n",
+      &stream);
+  ASSERT_TRUE(doc.ok());
+  const Node* services = doc->root()->Value(0);
+  ASSERT_EQ(1u, services->MapSize());
+  EXPECT_EQ("b", services->Key(0)->value);
+  EXPECT_EQ("b", Lookup(services->Value(0), "image")->value);
+}
+
 TEST(DocumentTest, EntryStreamErrorStopsTheParse) {
   EntryStream stream{"services", [](const Node* key, const Node*) {
-                       return key->value == "b"
-                                  ? std::optional<Diagnostic>(
-                                        Diagnostic{{}, 9, 9, "stop at b"})
-                                  : std::nullopt;
+                       if (key->value == "b")
+                         return Expected<EntryFate>(
+                             Diagnostic{{}, 9, 9, "stop at b"});
+                       return Expected<EntryFate>(EntryFate::kDrop);
                      }};
   auto doc = ParseDocument("services:\n  a: {}\n  b: {}\n  c: [\n", &stream);
   ASSERT_FALSE(doc.ok());

@@ -80,16 +80,22 @@ struct Node {
   const Node* Resolved() const { return target ? target : this; }
 };
 
+/// What becomes of a streamed entry's nodes once `on_entry` has seen it.
+enum class EntryFate {
+  kDrop,  ///< done with: dropped from the tree (unless it defines an anchor)
+  kKeep,  ///< still needed: stays in the tree, under its mapping
+};
+
 /// Streams the entries of one top-level mapping (for harden: `services`)
 /// out of a parse, so that a large file's tree is never held whole:
-/// `on_entry` sees each entry as soon as it is complete, and the entry is
-/// then dropped from the tree, unless it defines an anchor that a later
-/// alias or merge key may need. An error from `on_entry` ends the parse with
-/// that error. Only a mapping written as the key's value is streamed (not
-/// one reached through an alias); `found` says whether there was one.
+/// `on_entry` sees each entry as soon as it is complete, and says whether
+/// its nodes may go. An entry that defines an anchor always stays (a later
+/// alias or merge key may need it). An error from `on_entry` ends the parse
+/// with that error. Only a mapping written as the key's value is streamed
+/// (not one reached through an alias); `found` says whether there was one.
 struct EntryStream {
   std::string_view top_level_key;
-  std::function<std::optional<Diagnostic>(const Node* key, const Node* value)>
+  std::function<Expected<EntryFate>(const Node* key, const Node* value)>
       on_entry;
   bool found = false;
 };

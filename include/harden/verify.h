@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "harden/compose_model.h"
@@ -22,35 +23,66 @@
 
 namespace harden {
 
-/// What the output must be, independent of the input's tree.
+/// What the output must be, independent of the input's tree. Compact (a
+/// file of 20,000 services keeps one while its output is parsed): names and
+/// values as fingerprints, additions as pointers to the plans' decisions,
+/// which must outlive it.
 struct Expectation {
   /// A key whose value must not change: its name and value fingerprints.
   struct Kept {
     uint64_t name = 0;
     uint64_t value = 0;
   };
-  /// A key harden adds or extends, with the value(s) it must then have.
+  /// A key harden adds or extends: the plan's first decision for it (the
+  /// key, and the value a scalar must have), and for a list the fingerprint
+  /// of the items it must then have.
   struct Added {
-    std::string name;
+    const Decision* decision = nullptr;
+    uint64_t values = 0;
     bool list = false;
     bool any_value = false;   ///< a custom `set:` value: presence only
     bool plain_bool = false;
-    std::vector<std::string> values;
   };
   struct Service {
-    std::string name;
+    uint64_t name = 0;
     /// For a service harden leaves alone: its value as written.
     std::optional<uint64_t> untouched;
-    std::vector<Kept> kept;
-    std::vector<Added> added;
+    /// Its entries of `kept` and `added`.
+    uint32_t kept_begin = 0, kept_end = 0, added_begin = 0, added_end = 0;
   };
   bool mapping_root = false;
   uint64_t root_fingerprint = 0;  ///< when the root is not a mapping
   std::vector<std::pair<uint64_t, uint64_t>> top_level;  ///< key, value
   size_t services_index = SIZE_MAX;  ///< position of `services` in top_level
-  std::vector<Service> services;
+  std::vector<Service> services;     ///< in file order
+  std::vector<Kept> kept;
+  std::vector<Added> added;
 };
 
+/// Fingerprints subtrees, agreeing with SameTree: equal trees give equal
+/// fingerprints; aliases count by anchor name and are not expanded. An
+/// anchored node, which aliases and merge keys can reach many times, is
+/// hashed once; it must stay alive while the Fingerprinter is used.
+class Fingerprinter {
+ public:
+  uint64_t Of(const Node* node);
+
+ private:
+  std::unordered_map<const Node*, uint64_t> memo_;
+};
+
+/// Records what service number `index` (in file order) must be after the
+/// edit, given the service as parsed and its plan. Services may be recorded
+/// in any order.
+void ExpectService(size_t index, const ServiceNode& in, const ServicePlan& plan,
+                   Fingerprinter& fp, Expectation* e);
+
+/// Records what must not change outside the services (`services_key` is the
+/// model's, or null).
+void ExpectTopLevel(const Document& input, const Node* services_key,
+                    Fingerprinter& fp, Expectation* e);
+
+/// Both, for a whole parsed document.
 Expectation Expect(const Document& input, const ComposeModel& model,
                    const std::vector<ServicePlan>& plans);
 
@@ -59,8 +91,7 @@ Expectation Expect(const Document& input, const ComposeModel& model,
 std::optional<Diagnostic> VerifyOutput(const Expectation& expected,
                                        std::string_view output);
 
-/// A fingerprint of a subtree that agrees with SameTree: equal trees give
-/// equal fingerprints; aliases count by anchor name and are not expanded.
+/// Fingerprinter().Of(node).
 uint64_t Fingerprint(const Node* node);
 
 }  // namespace harden
