@@ -1,5 +1,7 @@
 #include "harden/document.h"
 
+#include "harden/source_text.h"
+
 #include <yaml.h>
 
 #include <algorithm>
@@ -28,14 +30,11 @@ struct StreamStop {
 // position in time proportional to the distance moved.
 class Positions {
  public:
-  explicit Positions(std::string_view text) : text_(text) {
-    base_ = text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
-    byte_ = base_;
-    line_starts_.push_back(base_);  // columns start after a BOM
-    for (size_t i = text.find('\n'); i != std::string_view::npos;
-         i = text.find('\n', i + 1))
-      line_starts_.push_back(i + 1);
-  }
+  explicit Positions(std::string_view text)
+      : text_(text),
+        base_(text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0),
+        byte_(base_),
+        line_starts_(LineStarts(text, base_)) {}  // columns start after a BOM
 
   // Moves the cursor to the `chars`-th character and returns its offset;
   // Line() and Column() then describe that offset.
@@ -77,7 +76,7 @@ class Positions {
  private:
   std::string_view text_;
   size_t base_ = 0, byte_ = 0, char_ = 0, line_ = 0;
-  std::vector<size_t> line_starts_;
+  std::vector<uint32_t> line_starts_;
 };
 
 std::string_view Str(const yaml_char_t* s) {

@@ -4,18 +4,23 @@
 
 namespace harden {
 
-SourceText::SourceText(std::string bytes) : bytes_(std::move(bytes)) {
+std::vector<uint32_t> LineStarts(std::string_view text, size_t first) {
+  std::vector<uint32_t> out;
+  out.reserve(1 + static_cast<size_t>(std::count(text.begin(), text.end(), '\n')));
+  out.push_back(static_cast<uint32_t>(first));
+  for (size_t i = text.find('\n'); i != std::string_view::npos;
+       i = text.find('\n', i + 1))
+    out.push_back(static_cast<uint32_t>(i + 1));
+  return out;
+}
+
+SourceText::SourceText(std::string bytes)
+    : bytes_(std::move(bytes)), line_starts_(LineStarts(bytes_, 0)) {
   if (bytes_.compare(0, 3, "\xEF\xBB\xBF") == 0) bom_size_ = 3;
-  line_starts_.push_back(0);
-  bool eol_seen = false;
-  for (size_t i = 0; i < bytes_.size(); ++i) {
-    if (bytes_[i] != '\n') continue;
-    if (!eol_seen) {
-      eol_seen = true;
-      if (i > 0 && bytes_[i - 1] == '\r') eol_ = "\r\n";
-    }
-    if (i + 1 < bytes_.size()) line_starts_.push_back(i + 1);
-  }
+  // A final newline ends the last line; it does not start another.
+  if (ends_with_newline()) line_starts_.pop_back();
+  size_t nl = bytes_.find('\n');
+  if (nl != std::string::npos && nl > 0 && bytes_[nl - 1] == '\r') eol_ = "\r\n";
 }
 
 size_t SourceText::LineEndWithEol(size_t line) const {

@@ -197,6 +197,16 @@ std::string UnifiedDiff(const SourceText& source, const EditList& edits,
   out += fmt::format("diff --git a/{0} b/{0}\n--- a/{0}\n+++ b/{0}\n", path);
   if (c) out.insert(out.size() - 1, "\033[m");
   const size_t header_size = out.size();
+  // Room for the whole diff, so that it never moves while it grows (a copy
+  // of a large diff would double its cost in memory): each original line
+  // appears at most once, each added byte once, with a mark (and colour)
+  // per line and a header per hunk. Pages that are never written are never
+  // resident.
+  const size_t per_line = 1 + (c ? 10 : 0) + 1;
+  size_t added = 0;
+  for (const Edit& e : edits) added += e.text.size();
+  out.reserve(header_size + source.size() + LineCount(source) * per_line +
+              added * (1 + per_line) + (edits.size() + 1) * 96 + 64);
   HunkPrinter printer(source, options, &out);
   // Group edits into regions of whole original lines, each compared alone.
   std::vector<const Edit*> group;

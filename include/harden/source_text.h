@@ -6,6 +6,7 @@
 #define HARDEN_SOURCE_TEXT_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,8 +45,13 @@ class SourceText {
   std::string bytes_;
   size_t bom_size_ = 0;
   std::string eol_ = "\n";
-  std::vector<size_t> line_starts_;
+  std::vector<uint32_t> line_starts_;
 };
+
+/// Where the lines of `text` start: at `first` (after a BOM, say), then just
+/// past every '\n'. Exactly sized, 4 bytes a line: files are far below
+/// 4 GiB (see kMaxFileSize).
+std::vector<uint32_t> LineStarts(std::string_view text, size_t first);
 
 /// Number of leading spaces of `line`.
 size_t IndentOf(std::string_view line);
