@@ -159,8 +159,8 @@ def main():
     print("== harden (command line), %d runs each" % R)
     for k in "abc":
         for mode in ("diff", "write"):
-            # --write on (b) makes 20,000 fsyncs: from 15 s to minutes a run
-            # when the disk is busy. It runs BENCH_WRITE_REPS times.
+            # --write on (b) writes 10,000 files (batched: two syncs of the
+            # file system per 64 files). It runs BENCH_WRITE_REPS times.
             reps = min(R, a.write_reps) if (k, mode) == ("b", "write") else R
             # The runs of --jobs 1 and --jobs 2 alternate, so that a change
             # in the machine's load strikes both alike.
@@ -171,7 +171,7 @@ def main():
                         argv = [harden, "--jobs", str(jobs)] + args_for(k)
                     else:
                         # A fresh copy before each run, untimed, and synced,
-                        # so harden's own fsyncs do not also flush the copy.
+                        # so harden's own syncs do not also flush the copy.
                         paths = copy_corpus(k)
                         os.sync()
                         argv = [harden, "--write", "--jobs", str(jobs)] + paths

@@ -10,7 +10,7 @@
 # table and every target as MET / NOT MET and writes bench/out/results.md and
 # bench/out/results.json. Environment:
 #   BENCH_REPS=N      runs per measurement, the median is reported (default 3)
-#   BENCH_WRITE_REPS=N  runs of --write on (b) (default 1: 20,000 fsyncs a run)
+#   BENCH_WRITE_REPS=N  runs of --write on (b) (default: BENCH_REPS)
 #   BENCH_PEERS=0     skip the npm peers
 #   BENCH_BUILD_DIR   build directory (default build-bench)
 #   HARDEN_CORPUS     corpus (a) (default ../shared/corpus)
@@ -55,5 +55,5 @@ if [[ ${BENCH_PEERS:-1} != 0 ]]; then
 fi
 
 exec python3 "$here/measure.py" --root "$root" --build "$build" --out "$out" \
-  --corpus "$corpus" --reps "${BENCH_REPS:-3}" --write-reps "${BENCH_WRITE_REPS:-1}" \
+  --corpus "$corpus" --reps "${BENCH_REPS:-3}" --write-reps "${BENCH_WRITE_REPS:-${BENCH_REPS:-3}}" \
   $([[ ${BENCH_PEERS:-1} == 0 ]] && echo --no-peers)

@@ -7,7 +7,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
+#include <deque>
 #include <exception>
 #include <filesystem>
 #include <iostream>
@@ -54,7 +56,15 @@ struct Outcome {
   std::string diff;
   std::string overlay;      ///< overlay mode: the overlay's path
   bool wrote = false;
+  /// --write: the file's ticket in the WriteBatch until it is in place.
+  std::optional<size_t> ticket;
 };
+
+// --write stages files in a WriteBatch and puts them in place this many at
+// a time (or at least once a second): two syncs of the file system a batch,
+// instead of two fsyncs a file.
+constexpr size_t kBatchFiles = 64;
+constexpr size_t kBatchBytes = 8u << 20;
 
 constexpr const char* kExamples = R"(
 Examples:
@@ -209,7 +219,7 @@ void PlanOverlay(const Options& o, const FileResult& r, bool color,
 // exception becomes this file's error, so one bad file never stops the others.
 Outcome ProcessFile(const std::string& path, const Options& o,
                     const Baseline& baseline, const ImageFacts& images,
-                    bool color) {
+                    bool color, WriteBatch* batch) {
   Outcome oc;
   oc.path = path;
   const std::string shown = path == "-" ? "<stdin>" : path;
@@ -248,10 +258,11 @@ Outcome ProcessFile(const std::string& path, const Options& o,
                               path == "-" ? "-" : DisplayPath(path),
                               DiffOptions{3, color});
       if (o.write && r->changed() && path != "-") {
-        if (auto e = WriteFileAtomic(path, r->output))
-          oc.error = e;
+        auto ticket = batch->Stage(path, r->output);
+        if (ticket)
+          oc.ticket = ticket.value();
         else
-          oc.wrote = true;
+          oc.error = ticket.error();
       }
     }
     oc.result.emplace(std::move(r.value()));
@@ -399,9 +410,31 @@ int Run(Options o, std::ostream& out, std::ostream& err) {
 
   std::vector<Outcome> outcomes(files.size());
   std::vector<char> ready(files.size(), 0);
-  std::mutex print_mutex;
+  std::mutex print_mutex;  // guards all below, and the output streams
   size_t printed = 0;
   std::atomic<size_t> next{0}, done{0};
+  // --write: a file is printed as written only once it is in place, so
+  // outcomes wait here, in order, for the commit of their batch.
+  WriteBatch batch;
+  std::deque<size_t> held;
+  std::map<size_t, std::optional<Diagnostic>> committed;  // ticket -> result
+  std::condition_variable commit_due;
+  bool all_staged = false;
+  auto flush = [&] {
+    for (; !held.empty(); held.pop_front()) {
+      Outcome& oc = outcomes[held.front()];
+      if (oc.ticket) {
+        auto it = committed.find(*oc.ticket);
+        if (it == committed.end()) return;  // not in place yet
+        if (it->second)
+          oc.error = std::move(it->second);
+        else
+          oc.wrote = true;
+        committed.erase(it);
+      }
+      emit(oc);
+    }
+  };
   auto work = [&] {
     for (size_t i = next++; i < files.size(); i = next++) {
       Outcome oc;
@@ -410,16 +443,42 @@ int Run(Options o, std::ostream& out, std::ostream& err) {
         oc.path = files[i];
         oc.error = Diagnostic{files[i], 0, 0, why->second};
       } else {
-        oc = ProcessFile(files[i], o, baseline.value(), images, color);
+        oc = ProcessFile(files[i], o, baseline.value(), images, color, &batch);
       }
       std::lock_guard<std::mutex> lock(print_mutex);
       outcomes[i] = std::move(oc);
       ready[i] = 1;
       for (; printed < files.size() && ready[printed]; ++printed)
-        emit(outcomes[printed]);
+        held.push_back(printed);
+      flush();
       ++done;
+      if (batch.files() >= kBatchFiles || batch.bytes() >= kBatchBytes)
+        commit_due.notify_one();
     }
   };
+  // Commits batches on a thread of its own, so that the workers never wait
+  // for the disk.
+  std::thread committer;
+  if (o.write)
+    committer = std::thread([&] {
+      std::unique_lock<std::mutex> lock(print_mutex);
+      for (;;) {
+        commit_due.wait_for(lock, std::chrono::seconds(1), [&] {
+          return all_staged || batch.files() >= kBatchFiles ||
+                 batch.bytes() >= kBatchBytes;
+        });
+        const bool last = all_staged;
+        if (batch.files()) {
+          lock.unlock();
+          std::vector<WriteBatch::Result> results = batch.Commit();
+          lock.lock();
+          for (auto& [ticket, result] : results)
+            committed.emplace(ticket, std::move(result));
+          flush();
+        }
+        if (last) return;
+      }
+    });
   unsigned jobs = o.jobs > 0 ? static_cast<unsigned>(o.jobs)
                              : std::max(1u, std::thread::hardware_concurrency());
   jobs = std::min<unsigned>(jobs, std::max<size_t>(files.size(), 1));
@@ -441,6 +500,14 @@ int Run(Options o, std::ostream& out, std::ostream& err) {
     });
   work();
   for (auto& t : threads) t.join();
+  if (committer.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(print_mutex);
+      all_staged = true;
+    }
+    commit_due.notify_one();
+    committer.join();
+  }
   if (ticker.joinable()) ticker.join();
 
   std::vector<FileReport> reports;

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -23,7 +25,12 @@ Diagnostic Errno(const std::string& path, const std::string& what) {
 }
 
 // The file a path names, following symlinks, so a write replaces the target.
+// Only a link at the path itself matters: the file is replaced within its
+// directory, however that is reached (and realpath() would read every
+// component of every path).
 std::string ResolveLinks(const std::string& path) {
+  struct stat st;
+  if (lstat(path.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return path;
   char buf[PATH_MAX];
   if (realpath(path.c_str(), buf)) return buf;
   return path;
@@ -88,56 +95,184 @@ Expected<std::string> ReadFile(const std::string& path) {
 
 std::optional<Diagnostic> WriteFileAtomic(const std::string& path,
                                           const std::string& text) {
-  const std::string target = ResolveLinks(path);
+  WriteBatch batch;
+  auto staged = batch.Stage(path, text);
+  if (!staged) return staged.error();
+  return batch.Commit()[0].second;
+}
+
+struct WriteBatch::Staged {
+  std::string path;    ///< as given, for messages
+  std::string target;  ///< the file replaced (symlinks resolved)
+  std::string dir, base;
+  std::string tmp;     ///< the temporary file's name; empty while unnamed
+  int fd = -1;
+  dev_t dev = 0;
+  size_t ticket = 0;
+};
+
+namespace {
+
+std::atomic<unsigned> g_temp_counter{0};
+
+std::string TempName(const std::string& dir, const std::string& base) {
+  static const pid_t pid = getpid();
+  return fmt::format("{}/.{}.harden-{}-{}", dir, base, pid, g_temp_counter++);
+}
+
+}  // namespace
+
+WriteBatch::WriteBatch() = default;
+
+WriteBatch::~WriteBatch() {
+  for (Staged& s : staged_) {
+    close(s.fd);
+    if (!s.tmp.empty()) unlink(s.tmp.c_str());
+  }
+}
+
+size_t WriteBatch::files() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return staged_.size();
+}
+
+size_t WriteBatch::bytes() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return bytes_;
+}
+
+Expected<size_t> WriteBatch::Stage(const std::string& path,
+                                   std::string_view text) {
+  Staged s;
+  s.path = path;
+  s.target = ResolveLinks(path);
   struct stat st;
-  if (stat(target.c_str(), &st) != 0) return Errno(path, "cannot write file");
-  size_t slash = target.rfind('/');
-  std::string dir = slash == std::string::npos ? "." : target.substr(0, slash);
-  std::string base = slash == std::string::npos ? target : target.substr(slash + 1);
-  std::string tmp = dir + "/." + base + ".harden-XXXXXX";
-  int fd = mkstemp(tmp.data());
-  if (fd < 0) return Errno(path, "cannot create a temporary file next to it");
+  if (stat(s.target.c_str(), &st) != 0) return Errno(path, "cannot write file");
+  s.dev = st.st_dev;
+  size_t slash = s.target.rfind('/');
+  s.dir = slash == std::string::npos ? "." : s.target.substr(0, slash);
+  if (s.dir.empty()) s.dir = "/";
+  s.base = slash == std::string::npos ? s.target : s.target.substr(slash + 1);
+  // Unnamed until Commit(): a run that is interrupted leaves nothing behind.
+  s.fd = open(s.dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+  if (s.fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+    // A file system without O_TMPFILE: a named temporary file.
+    s.tmp = s.dir + "/." + s.base + ".harden-XXXXXX";
+    s.fd = mkstemp(s.tmp.data());
+  }
+  if (s.fd < 0) return Errno(path, "cannot create a temporary file next to it");
   auto fail = [&](const char* what) {
     Diagnostic d = Errno(path, what);
-    close(fd);
-    unlink(tmp.c_str());
+    close(s.fd);
+    if (!s.tmp.empty()) unlink(s.tmp.c_str());
     return d;
   };
-  size_t done = 0;
-  while (done < text.size()) {
+  for (size_t done = 0; done < text.size();) {
     if (g_fault == WriteFault::kWrite) {
       errno = ENOSPC;
       return fail("cannot write file");
     }
-    ssize_t n = write(fd, text.data() + done, text.size() - done);
+    ssize_t n = write(s.fd, text.data() + done, text.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
       return fail("cannot write file");
     }
     done += static_cast<size_t>(n);
   }
-  if (fchmod(fd, st.st_mode & 07777) != 0) return fail("cannot set the file mode");
-  if (fchown(fd, st.st_uid, st.st_gid) != 0) {
+  if (fchmod(s.fd, st.st_mode & 07777) != 0) return fail("cannot set the file mode");
+  if (fchown(s.fd, st.st_uid, st.st_gid) != 0) {
     // Only root may give a file away; keeping our own ownership is fine.
   }
-  if (fsync(fd) != 0) return fail("cannot flush file");
-  if (close(fd) != 0) {
-    Diagnostic d = Errno(path, "cannot write file");
-    unlink(tmp.c_str());
-    return d;
+  std::lock_guard<std::mutex> lock(mutex_);
+  const size_t ticket = s.ticket = next_ticket_++;
+  staged_.push_back(std::move(s));
+  bytes_ += text.size();
+  return ticket;
+}
+
+std::vector<WriteBatch::Result> WriteBatch::Commit() {
+  std::vector<Staged> staged;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    staged.swap(staged_);
+    bytes_ = 0;
   }
-  if (g_fault == WriteFault::kBeforeRename) return std::nullopt;  // "crash"
-  if (rename(tmp.c_str(), target.c_str()) != 0) {
-    Diagnostic d = Errno(path, "cannot replace file");
-    unlink(tmp.c_str());
-    return d;
+  std::vector<std::optional<Diagnostic>> result(staged.size());
+  // Flushes what the files (or, with `dirs`, their directories) hold: a
+  // lone file by itself, many by one sync of each file system, which costs
+  // no more than one fsync.
+  auto flush = [&](bool dirs) {
+    if (staged.size() == 1) {
+      Staged& s = staged[0];
+      if (result[0]) return;
+      if (!dirs) {
+        if (fsync(s.fd) != 0) result[0] = Errno(s.path, "cannot flush file");
+        return;
+      }
+      int dfd = open(s.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+      }
+      return;
+    }
+    std::vector<dev_t> done;
+    for (size_t i = 0; i < staged.size(); ++i) {
+      const Staged& s = staged[i];
+      if (result[i] || std::find(done.begin(), done.end(), s.dev) != done.end())
+        continue;
+      done.push_back(s.dev);
+      int fd = dirs ? open(s.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                    : s.fd;
+      if (fd < 0) continue;  // the renames are made; only their sync is lost
+      const bool ok = syncfs(fd) == 0;
+      if (dirs) close(fd);
+      if (!ok && !dirs)
+        for (size_t j = i; j < staged.size(); ++j)
+          if (staged[j].dev == s.dev && !result[j])
+            result[j] = Errno(staged[j].path, "cannot flush file");
+    }
+  };
+  // 1. Every new text is on disk before any file is replaced.
+  flush(false);
+  // 2. Into place, one by one: a name beside the target, then rename.
+  for (size_t i = 0; i < staged.size(); ++i) {
+    Staged& s = staged[i];
+    if (!result[i] && s.tmp.empty()) {
+      const std::string fd_path = fmt::format("/proc/self/fd/{}", s.fd);
+      for (int attempt = 0; attempt < 100; ++attempt) {
+        s.tmp = TempName(s.dir, s.base);
+        if (linkat(AT_FDCWD, fd_path.c_str(), AT_FDCWD, s.tmp.c_str(),
+                   AT_SYMLINK_FOLLOW) == 0)
+          break;
+        const int err = errno;
+        s.tmp.clear();
+        if (err != EEXIST) {
+          errno = err;
+          break;
+        }
+      }
+      if (s.tmp.empty()) result[i] = Errno(s.path, "cannot write file");
+    }
+    if (close(s.fd) != 0 && !result[i]) result[i] = Errno(s.path, "cannot write file");
+    s.fd = -1;
+    if (result[i]) {
+      if (!s.tmp.empty()) unlink(s.tmp.c_str());
+      continue;
+    }
+    if (g_fault == WriteFault::kBeforeRename) continue;  // "crash"
+    if (rename(s.tmp.c_str(), s.target.c_str()) != 0) {
+      result[i] = Errno(s.path, "cannot replace file");
+      unlink(s.tmp.c_str());
+    }
   }
-  int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    fsync(dfd);
-    close(dfd);
-  }
-  return std::nullopt;
+  // 3. The renames last.
+  flush(true);
+  std::vector<Result> out;
+  out.reserve(staged.size());
+  for (size_t i = 0; i < staged.size(); ++i)
+    out.emplace_back(staged[i].ticket, std::move(result[i]));
+  return out;
 }
 
 }  // namespace harden
