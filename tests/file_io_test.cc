@@ -160,6 +160,46 @@ TEST_F(FileIoTest, CrashBeforeRenameLeavesOldFileAndCompleteNewCopy) {
   EXPECT_EQ(kNew, ReadAll(dir_ / left[0]));
 }
 
+TEST_F(FileIoTest, BatchReplacesEveryFileAtCommitAndReportsByTicket) {
+  WriteBatch batch;
+  for (int i = 0; i < 3; ++i) {
+    WriteAll(dir_ / ("f" + std::to_string(i)), kOld);
+    auto ticket = batch.Stage(dir_ / ("f" + std::to_string(i)),
+                              kNew + std::to_string(i));
+    ASSERT_TRUE(ticket.ok());
+    EXPECT_EQ(static_cast<size_t>(i), ticket.value());
+  }
+  EXPECT_EQ(3u, batch.files());
+  // Staged is not yet written.
+  EXPECT_EQ(kOld, ReadAll(dir_ / "f1"));
+  std::vector<WriteBatch::Result> results = batch.Commit();
+  ASSERT_EQ(3u, results.size());
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(i, results[i].first);
+    EXPECT_FALSE(results[i].second);
+    EXPECT_EQ(kNew + std::to_string(i), ReadAll(dir_ / ("f" + std::to_string(i))));
+  }
+  EXPECT_TRUE(Leftovers(dir_.path()).empty());
+  // Tickets go on counting after a commit.
+  auto next = batch.Stage(dir_ / "f0", kOld);
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(3u, next.value());
+}
+
+TEST_F(FileIoTest, BatchNeverCommittedLeavesEveryFileOldAndNoTemporaryFile) {
+  // What a run interrupted before its batch is committed leaves behind.
+  WriteAll(dir_ / "a.yaml", kOld);
+  WriteAll(dir_ / "b.yaml", kOld);
+  {
+    WriteBatch batch;
+    ASSERT_TRUE(batch.Stage(dir_ / "a.yaml", kNew).ok());
+    ASSERT_TRUE(batch.Stage(dir_ / "b.yaml", kNew).ok());
+  }
+  EXPECT_EQ(kOld, ReadAll(dir_ / "a.yaml"));
+  EXPECT_EQ(kOld, ReadAll(dir_ / "b.yaml"));
+  EXPECT_EQ((std::vector<std::string>{"a.yaml", "b.yaml"}), Names(dir_.path()));
+}
+
 TEST_F(FileIoTest, ReadOnlyDirectoryFailsBeforeTouchingAnything) {
   if (geteuid() == 0)
     GTEST_SKIP() << "root can create files in a read-only directory; "
