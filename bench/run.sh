@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole benchmark, one command, from the project root or anywhere:
 #
-#   bench/run.sh            # about 8 minutes on a 2-core machine
+#   bench/run.sh            # about 5 minutes on a 2-core machine
 #
 # Builds harden Release with -DHARDEN_BENCH=ON into build-bench/, generates the
 # corpora into bench/out/gen/ (kept while bench/gen_corpus.py is unchanged),
