@@ -7,7 +7,7 @@ pkgs=(build-essential cmake libyaml-cpp-dev libyaml-dev libcli11-dev libdtl-dev 
       libgtest-dev libgmock-dev)
 if [[ "${1:-}" == "--test" ]]; then
   pkgs+=(libbenchmark-dev python3 python3-yaml python3-jsonschema docker-compose
-         clang libclang-rt-14-dev patch git)
+         clang libclang-rt-14-dev ninja-build patch git)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

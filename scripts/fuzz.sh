@@ -17,10 +17,19 @@ if ! command -v clang++ >/dev/null; then
   echo "fuzz.sh: clang++ not found (apt-get install clang libclang-rt-14-dev)" >&2
   exit 2
 fi
+# HARDEN_FUZZ_TESTS=ON builds the whole test suite in the same tree and runs
+# it first: under the fuzzer's ASan + UBSan, so one sanitized build serves
+# both (scripts/test.sh does this).
+tests="${HARDEN_FUZZ_TESTS:-OFF}"
 CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHARDEN_FUZZ=ON -DHARDEN_TESTS=OFF \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHARDEN_FUZZ=ON -DHARDEN_TESTS="$tests" \
   >/dev/null
-cmake --build "$build" --target harden_fuzzer harden_fuzz_replay
+if [[ $tests == ON ]]; then
+  cmake --build "$build"
+  ctest --test-dir "$build" --output-on-failure -j"$(nproc)"
+else
+  cmake --build "$build" --target harden_fuzzer harden_fuzz_replay
+fi
 
 # The fixed crashes first: they must pass before any new fuzzing.
 "$build/tests/fuzz/harden_fuzz_replay" tests/fuzz/regressions
