@@ -25,7 +25,8 @@ bool LooksLikeService(const Node* v) {
   return v->IsMapping() && (OwnEntry(v, "image") || OwnEntry(v, "build"));
 }
 
-// The merge sources of a mapping, in precedence order.
+}  // namespace
+
 std::vector<const Node*> MergeSources(const Node* mapping) {
   std::vector<const Node*> out;
   const Node* m = OwnEntry(mapping, "<<");
@@ -39,6 +40,8 @@ std::vector<const Node*> MergeSources(const Node* mapping) {
   }
   return out;
 }
+
+namespace {
 
 // Merge sources form a graph, not a tree: `<<: [*a, *a]` at every level of
 // a chain of anchors reaches the same mapping 2^n ways. A walk visits each

@@ -111,16 +111,11 @@ struct WriteBatch::Staged {
   size_t ticket = 0;
 };
 
-namespace {
-
-std::atomic<unsigned> g_temp_counter{0};
-
 std::string TempName(const std::string& dir, const std::string& base) {
+  static std::atomic<unsigned> counter{0};
   static const pid_t pid = getpid();
-  return fmt::format("{}/.{}.harden-{}-{}", dir, base, pid, g_temp_counter++);
+  return fmt::format("{}/.{}.harden-{}-{}", dir, base, pid, counter++);
 }
-
-}  // namespace
 
 WriteBatch::WriteBatch() = default;
 

@@ -124,8 +124,12 @@ class ServicePipeline {
             std::make_move_iterator(plans_.end())};
   }
   Expected<EditList> TakeEdits() { return planner_.Take(); }
-  Fingerprinter& fingerprinter() { return fp_; }
-  Expectation& expectation() { return expected_; }
+  // What the output must be: the services, as recorded, and the top level
+  // of the parsed input.
+  Expectation TakeExpectation(const Document& input, const ComposeModel& model) {
+    ExpectTopLevel(input, model, fp_, &expected_);
+    return std::move(expected_);
+  }
 
  private:
   enum State : char { kNew, kResolving, kResolved, kDone };
@@ -158,16 +162,9 @@ class ServicePipeline {
                                        state_[base] != kDone))
         return false;
     }
-    if (const Node* merge = w.node.own ? OwnEntry(w.node.own, "<<") : nullptr) {
-      const Node* m = merge->Resolved();
-      auto waits = [&](const Node* source) {
-        return waiting_maps_.count(source->Resolved()) != 0;
-      };
-      if (waits(m)) return false;
-      if (m->IsSequence())
-        for (const Node* item : m->children)
-          if (waits(item)) return false;
-    }
+    if (w.node.own)
+      for (const Node* source : MergeSources(w.node.own))
+        if (waiting_maps_.count(source)) return false;
     return true;
   }
 
@@ -202,9 +199,13 @@ class ServicePipeline {
   void ResolveOne(size_t i) {
     const ServiceNode& s = waiting_.at(i).node;
     ServiceFacts f = ReadFacts(s);
-    if (const size_t base = BaseOf(i);
-        base != std::string::npos && state_[base] >= kResolved)
-      for (const Mount& m : mounts_[base])
+    // What the service it extends passes on (nothing through a cycle).
+    const size_t base = BaseOf(i);
+    const std::vector<Mount>* inherited =
+        base != std::string::npos && state_[base] >= kResolved ? &mounts_[base]
+                                                               : nullptr;
+    if (inherited)
+      for (const Mount& m : *inherited)
         f.inherited_mounts.push_back({m.path, m.line, plans_[m.service].service});
     plans_[i] = harden::Resolve(f, baseline_, images_, texts_);
     state_[i] = kResolved;
@@ -213,9 +214,7 @@ class ServicePipeline {
     std::vector<Mount>& out = mounts_[i];
     for (const Located& t : f.tmpfs) out.push_back({t.value, t.line, i});
     for (const Located& v : f.volume_targets) out.push_back({v.value, v.line, i});
-    if (const size_t base = BaseOf(i);
-        base != std::string::npos && state_[base] >= kResolved)
-      out.insert(out.end(), mounts_[base].begin(), mounts_[base].end());
+    if (inherited) out.insert(out.end(), inherited->begin(), inherited->end());
     for (const Decision& d : plans_[i].decisions)
       if (target_ == Target::kBaseFile && d.key == "tmpfs" &&
           d.action == Action::kAdd)
@@ -284,9 +283,7 @@ Expected<FileResult> HardenText(std::string input, const Baseline& baseline,
       result.output = src.bytes();
       return result;
     }
-    ExpectTopLevel(doc.value(), model->services_key, pipeline.fingerprinter(),
-                   &pipeline.expectation());
-    expected = std::move(pipeline.expectation());
+    expected = pipeline.TakeExpectation(doc.value(), model.value());
   }
   result.output = ApplyEdits(src.view(), result.edits);
   if (auto err = VerifyOutput(expected, result.output)) return *err;

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -91,8 +90,6 @@ void EmitLine(std::string* out, char mark, std::string_view line,
   *out += nl ? "\n" : "\n\\ No newline at end of file\n";
 }
 
-std::atomic<unsigned> g_temp_counter{0};
-
 std::optional<Diagnostic> CreateFileAtomic(const std::string& path,
                                            const std::string& text) {
   auto error = [&](const char* what) {
@@ -105,8 +102,7 @@ std::optional<Diagnostic> CreateFileAtomic(const std::string& path,
   std::string tmp;
   int fd = -1;
   for (int attempt = 0; fd < 0 && attempt < 100; ++attempt) {
-    tmp = fmt::format("{}/.{}.harden-{}-{}", dir, BaseName(path), getpid(),
-                      g_temp_counter++);
+    tmp = TempName(dir, BaseName(path));
     // 0666 lets the kernel apply the umask, as for any new file.
     fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd < 0 && errno != EEXIST) break;

@@ -370,14 +370,7 @@ class EditPlanner::Impl {
   // today but gets exactly this addition: the service then inherits it
   // after the edit, and writing it again would only repeat it.
   bool InheritsSameAddition(const Node* map, const NewKey& add) const {
-    const Node* merge = OwnEntry(map, "<<");
-    if (!merge) return false;
-    std::vector<const Node*> sources;
-    const Node* m = merge->Resolved();
-    if (m->IsMapping()) sources.push_back(m);
-    if (m->IsSequence())
-      for (const Node* item : m->children) sources.push_back(item->Resolved());
-    for (const Node* src : sources) {
+    for (const Node* src : MergeSources(map)) {
       if (Lookup(src, add.key)) return false;  // inherited as it is today
       auto it = plan_of_.find(src);
       if (it == plan_of_.end()) continue;
@@ -397,14 +390,7 @@ class EditPlanner::Impl {
   // can undo the inheritance: say so rather than write the wrong result.
   std::optional<Diagnostic> CheckInheritedAdditions(
       const ServiceNode& s, const std::vector<NewKey>& adds) const {
-    const Node* merge = OwnEntry(s.own, "<<");
-    if (!merge) return std::nullopt;
-    std::vector<const Node*> sources;
-    const Node* m = merge->Resolved();
-    if (m->IsMapping()) sources.push_back(m);
-    if (m->IsSequence())
-      for (const Node* item : m->children) sources.push_back(item->Resolved());
-    for (const Node* src : sources) {
+    for (const Node* src : MergeSources(s.own)) {
       auto it = plan_of_.find(src);
       if (it == plan_of_.end()) continue;
       for (const Decision& d : it->second->decisions) {

@@ -97,7 +97,7 @@ uint64_t Fingerprinter::Of(const Node* root) {
 
 uint64_t Fingerprint(const Node* node) { return Fingerprinter().Of(node); }
 
-void ExpectTopLevel(const Document& input, const Node* services_key,
+void ExpectTopLevel(const Document& input, const ComposeModel& model,
                     Fingerprinter& fp, Expectation* e) {
   const Node* root = input.root() ? input.root()->Resolved() : nullptr;
   e->mapping_root = root && root->IsMapping();
@@ -106,7 +106,8 @@ void ExpectTopLevel(const Document& input, const Node* services_key,
     return;
   }
   for (size_t i = 0; i < root->MapSize(); ++i) {
-    if (services_key && root->Key(i) == services_key) e->services_index = i;
+    if (root->Key(i) == model.services_key && model.services)
+      e->services_index = i;
     e->top_level.emplace_back(fp.Of(root->Key(i)),
                               e->services_index == i ? 0 : fp.Of(root->Value(i)));
   }
@@ -159,7 +160,7 @@ Expectation Expect(const Document& input, const ComposeModel& model,
                    const std::vector<ServicePlan>& plans) {
   Expectation e;
   Fingerprinter fp;
-  ExpectTopLevel(input, model.services_key, fp, &e);
+  ExpectTopLevel(input, model, fp, &e);
   if (e.mapping_root)
     for (size_t i = 0; i < model.service_nodes.size(); ++i)
       ExpectService(i, model.service_nodes[i], plans[i], fp, &e);

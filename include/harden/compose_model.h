@@ -57,6 +57,9 @@ Expected<ServiceNode> ReadServiceEntry(const Node* key, const Node* value);
 /// The value Compose reads for `key` in `mapping`: the mapping's own entry,
 /// else the first merge source (in order) that has it. Null when absent.
 const Node* Lookup(const Node* mapping, std::string_view key);
+/// The mappings `mapping` merges (`<<: *a`, `<<: [*a, *b]`), in precedence
+/// order; aliases resolved, items that are not mappings left out.
+std::vector<const Node*> MergeSources(const Node* mapping);
 /// The mapping's own entry only, ignoring merge keys.
 const Node* OwnEntry(const Node* mapping, std::string_view key);
 /// Every key of `mapping` as Compose sees it, own keys first, then merged.

@@ -30,6 +30,11 @@ Expected<std::string> ReadFile(const std::string& path);
 std::optional<Diagnostic> WriteFileAtomic(const std::string& path,
                                           const std::string& text);
 
+/// A new name for a temporary file beside `base` in `dir`
+/// (DIR/.BASE.harden-PID-N), unique within this process; the caller
+/// creates it exclusively and tries another when it exists.
+std::string TempName(const std::string& dir, const std::string& base);
+
 /// Replaces many files, each atomically, at the cost of two syncs of the
 /// file system per batch instead of two fsyncs per file. Stage() writes a
 /// file's new text to a temporary file beside it (unnamed where the file

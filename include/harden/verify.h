@@ -77,9 +77,9 @@ class Fingerprinter {
 void ExpectService(size_t index, const ServiceNode& in, const ServicePlan& plan,
                    Fingerprinter& fp, Expectation* e);
 
-/// Records what must not change outside the services (`services_key` is the
-/// model's, or null).
-void ExpectTopLevel(const Document& input, const Node* services_key,
+/// Records what must not change outside the services (all of the top level
+/// when `model` has no services mapping).
+void ExpectTopLevel(const Document& input, const ComposeModel& model,
                     Fingerprinter& fp, Expectation* e);
 
 /// Both, for a whole parsed document.
