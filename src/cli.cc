@@ -47,13 +47,21 @@ struct Options {
 };
 
 // What happened to one file; filled by a worker, printed in path order.
+// The worker also makes what printing needs (Settle), so that an outcome
+// waiting for its turn holds only that.
 struct Outcome {
   std::string path;
+  /// Kept only for the reports (--format json, sarif, github), which are
+  /// built from every result at the end.
   std::optional<FileResult> result;
   std::optional<Diagnostic> error;
   bool changed = false;     ///< the file (in overlay mode: its overlay) changes
   std::string output;       ///< what --stdout prints
-  std::string diff;
+  std::string printed;      ///< diff format: the diff, or the explanation
+  std::vector<std::string> notes;
+  size_t hardened = 0;      ///< services that gain a setting
+  size_t findings = 0;
+  bool has_findings = false;  ///< other than notes on images
   std::string overlay;      ///< overlay mode: the overlay's path
   bool wrote = false;
   /// --write: the file's ticket in the WriteBatch until it is in place.
@@ -62,11 +70,14 @@ struct Outcome {
 
 // --write stages files in a WriteBatch and puts them in place this many at
 // a time (or at least once a second): two syncs of the file system a batch,
-// instead of two fsyncs a file. The outcomes that wait for their batch
-// hold only their diff, plans and notes (PlansAndNotes): 128 of them keep
-// --write on the 10,000-file bench tree at 15 MB.
+// instead of two fsyncs a file.
 constexpr size_t kBatchFiles = 128;
 constexpr size_t kBatchBytes = 8u << 20;
+// Files staged and not yet in place, at most: the batch being put in place
+// and the one being filled. Each holds a file descriptor and its outcome,
+// so a disk slower than the workers makes them wait instead of running out
+// of either.
+constexpr size_t kMaxUnwritten = 2 * kBatchFiles;
 
 constexpr const char* kExamples = R"(
 Examples:
@@ -207,7 +218,7 @@ void PlanOverlay(const Options& o, const FileResult& r, bool color,
   oc->changed = existing != text;
   if (!oc->changed) return;
   if (o.format == "diff" && !o.explain)
-    oc->diff = OverlayDiff(existing, text, DisplayPath(oc->overlay),
+    oc->printed = OverlayDiff(existing, text, DisplayPath(oc->overlay),
                            DiffOptions{3, color});
   if (o.write) {
     if (auto e = WriteOverlayFile(oc->overlay, text))
@@ -215,16 +226,6 @@ void PlanOverlay(const Options& o, const FileResult& r, bool color,
     else
       oc->wrote = true;
   }
-}
-
-// What printing an outcome reads of its result when no report is made: the
-// plans and the notes. The texts go at once, so that outcomes waiting for
-// their batch to be written stay small.
-FileResult PlansAndNotes(FileResult r) {
-  FileResult out{std::string()};
-  out.plans = std::move(r.plans);
-  out.notes = std::move(r.notes);
-  return out;
 }
 
 // Reads, hardens and (with --write) writes one file. Never throws: a library
@@ -266,7 +267,7 @@ Outcome ProcessFile(const std::string& path, const Options& o,
       oc.changed = r->changed();
       if (o.to_stdout) oc.output = std::move(r->output);
       if (r->changed() && !o.to_stdout && o.format == "diff" && !o.explain)
-        oc.diff = UnifiedDiff(*r->source, r->edits,
+        oc.printed = UnifiedDiff(*r->source, r->edits,
                               path == "-" ? "-" : DisplayPath(path),
                               DiffOptions{3, color});
       if (o.write && r->changed() && path != "-") {
@@ -277,16 +278,35 @@ Outcome ProcessFile(const std::string& path, const Options& o,
           oc.error = ticket.error();
       }
     }
-    if (o.format == "diff")
-      oc.result.emplace(PlansAndNotes(std::move(r.value())));
-    else
-      oc.result.emplace(std::move(r.value()));
+    oc.result.emplace(std::move(r.value()));
   } catch (const std::exception& e) {
     oc.error = Diagnostic{shown, 0, 0, std::string("internal error: ") + e.what()};
   } catch (...) {
     oc.error = Diagnostic{shown, 0, 0, "internal error"};
   }
   return oc;
+}
+
+// Makes what printing the outcome needs, in the worker that made it: the
+// explanation, the notes, the counts of the summary line. Only the reports
+// keep the result itself (less its output, which they do not print).
+void Settle(Outcome& oc, const Options& o, bool report) {
+  if (oc.error || !oc.result) return;
+  FileResult& r = *oc.result;
+  for (const ServicePlan& p : r.plans) {
+    if (p.HasAdditions()) ++oc.hardened;
+    oc.findings += p.findings.size();
+    for (const Finding& f : p.findings)
+      if (f.id != "image-note") oc.has_findings = true;
+  }
+  if (o.explain && !o.to_stdout) oc.printed = Explain(oc.path, r.plans, r.notes);
+  if (report) {
+    oc.notes = r.notes;
+    std::string().swap(r.output);
+    return;
+  }
+  oc.notes = std::move(r.notes);
+  oc.result.reset();
 }
 
 int Run(Options o, std::ostream& out, std::ostream& err) {
@@ -387,40 +407,28 @@ int Run(Options o, std::ostream& out, std::ostream& err) {
       }
       return;
     }
-    const FileResult& r = *oc.result;
-    for (const std::string& n : r.notes)
+    for (const std::string& n : oc.notes)
       err << fmt::format("{}: note: {}\n", oc.path == "-" ? "<stdin>" : oc.path,
                          n);
-    size_t hardened = 0;
-    for (const ServicePlan& p : r.plans) {
-      if (p.HasAdditions()) ++hardened;
-      findings += p.findings.size();
-      for (const Finding& f : p.findings)
-        if (f.id != "image-note") has_findings = true;
-    }
-    if (oc.changed) services += hardened;
+    findings += oc.findings;
+    has_findings |= oc.has_findings;
+    if (oc.changed) services += oc.hardened;
     oc.changed ? ++changed : ++clean;
     would_change |= oc.changed;
-    if (o.to_stdout) {
+    if (o.to_stdout)
       out << oc.output;
-    } else if (o.explain) {
-      out << Explain(oc.path, r.plans, r.notes);
-    } else if (!report) {
-      out << oc.diff;
-    }
+    else if (o.explain || !report)
+      out << oc.printed;
     if (oc.wrote) {
       std::string what = oc.overlay.empty()
                              ? "hardened " + oc.path
                              : "wrote " + oc.overlay + " for " + oc.path;
-      err << fmt::format("{} ({} service{})\n", what, hardened,
-                         hardened == 1 ? "" : "s");
+      err << fmt::format("{} ({} service{})\n", what, oc.hardened,
+                         oc.hardened == 1 ? "" : "s");
     }
     std::string().swap(oc.output);
-    std::string().swap(oc.diff);
-    if (report)
-      std::string().swap(oc.result->output);
-    else
-      oc.result.reset();
+    std::string().swap(oc.printed);
+    std::vector<std::string>().swap(oc.notes);
   };
 
   std::vector<Outcome> outcomes(files.size());
@@ -433,7 +441,8 @@ int Run(Options o, std::ostream& out, std::ostream& err) {
   WriteBatch batch;
   std::deque<size_t> held;
   std::map<size_t, std::optional<Diagnostic>> committed;  // ticket -> result
-  std::condition_variable commit_due;
+  std::condition_variable commit_due, room;
+  size_t unwritten = 0;  // files staged and not yet in place
   bool all_staged = false;
   auto flush = [&] {
     for (; !held.empty(); held.pop_front()) {
@@ -459,8 +468,10 @@ int Run(Options o, std::ostream& out, std::ostream& err) {
         oc.error = Diagnostic{files[i], 0, 0, why->second};
       } else {
         oc = ProcessFile(files[i], o, baseline.value(), images, color, &batch);
+        Settle(oc, o, report);
       }
-      std::lock_guard<std::mutex> lock(print_mutex);
+      std::unique_lock<std::mutex> lock(print_mutex);
+      if (oc.ticket) ++unwritten;
       outcomes[i] = std::move(oc);
       ready[i] = 1;
       for (; printed < files.size() && ready[printed]; ++printed)
@@ -469,10 +480,15 @@ int Run(Options o, std::ostream& out, std::ostream& err) {
       ++done;
       if (batch.files() >= kBatchFiles || batch.bytes() >= kBatchBytes)
         commit_due.notify_one();
+      room.wait(lock, [&] { return unwritten < kMaxUnwritten; });
     }
   };
-  // Commits batches on a thread of its own, so that the workers never wait
-  // for the disk.
+  unsigned jobs = o.jobs > 0 ? static_cast<unsigned>(o.jobs)
+                             : std::max(1u, std::thread::hardware_concurrency());
+  jobs = std::min<unsigned>(jobs, std::max<size_t>(files.size(), 1));
+  // Commits batches on a thread of its own, so that the workers wait for
+  // the disk only when it falls two batches behind;
+  // it puts as many files in place at once as there are jobs.
   std::thread committer;
   if (o.write)
     committer = std::thread([&] {
@@ -485,18 +501,17 @@ int Run(Options o, std::ostream& out, std::ostream& err) {
         const bool last = all_staged;
         if (batch.files()) {
           lock.unlock();
-          std::vector<WriteBatch::Result> results = batch.Commit();
+          std::vector<WriteBatch::Result> results = batch.Commit(jobs);
           lock.lock();
           for (auto& [ticket, result] : results)
             committed.emplace(ticket, std::move(result));
+          unwritten -= results.size();
+          room.notify_all();
           flush();
         }
         if (last) return;
       }
     });
-  unsigned jobs = o.jobs > 0 ? static_cast<unsigned>(o.jobs)
-                             : std::max(1u, std::thread::hardware_concurrency());
-  jobs = std::min<unsigned>(jobs, std::max<size_t>(files.size(), 1));
   std::vector<std::thread> threads;
   for (unsigned j = 1; j < jobs; ++j) threads.emplace_back(work);
   std::thread ticker;

@@ -5,6 +5,7 @@
 #include "harden/file_io.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "test_util.h"
@@ -186,6 +188,35 @@ TEST_F(FileIoTest, BatchReplacesEveryFileAtCommitAndReportsByTicket) {
   EXPECT_EQ(3u, next.value());
 }
 
+TEST_F(FileIoTest, BatchCommittedByManyThreadsFailsOnlyTheFileThatFails) {
+  constexpr int kFiles = 40, kBad = 17;
+  WriteBatch batch;
+  for (int i = 0; i < kFiles; ++i) {
+    WriteAll(dir_ / ("f" + std::to_string(i)), kOld);
+    ASSERT_TRUE(batch.Stage(dir_ / ("f" + std::to_string(i)),
+                            kNew + std::to_string(i))
+                    .ok());
+  }
+  // Between staging and commit, one target becomes a directory.
+  fs::remove(dir_ / "f17");
+  fs::create_directories(dir_ / "f17/sub");
+  std::vector<WriteBatch::Result> results = batch.Commit(4);
+  ASSERT_EQ(static_cast<size_t>(kFiles), results.size());
+  for (int i = 0; i < kFiles; ++i) {
+    EXPECT_EQ(static_cast<size_t>(i), results[i].first);
+    if (i == kBad) {
+      ASSERT_TRUE(results[i].second);
+      EXPECT_EQ(dir_ / "f17", results[i].second->path);
+      EXPECT_EQ(0u, results[i].second->message.find("cannot replace file: "))
+          << results[i].second->message;
+      continue;
+    }
+    EXPECT_FALSE(results[i].second) << i;
+    EXPECT_EQ(kNew + std::to_string(i), ReadAll(dir_ / ("f" + std::to_string(i))));
+  }
+  EXPECT_TRUE(Leftovers(dir_.path()).empty());
+}
+
 TEST_F(FileIoTest, BatchNeverCommittedLeavesEveryFileOldAndNoTemporaryFile) {
   // What a run interrupted before its batch is committed leaves behind.
   WriteAll(dir_ / "a.yaml", kOld);
@@ -292,6 +323,36 @@ TEST_P(WriteFaultCliTest, CrashBeforeRenameLeavesEveryFileOldOrNew) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Jobs, WriteFaultCliTest, ::testing::Values(1, 4));
+
+// A disk slower than the workers makes them wait, instead of staging every
+// file: each staged file holds a descriptor, and a run over a large tree
+// must not run out of them (nor hold every outcome in memory).
+TEST(WriteBatchCli, SlowDiskKeepsFewFilesOpen) {
+  ScopedTempDir dir;
+  constexpr int kFiles = 1000;
+  for (int i = 0; i < kFiles; ++i) {
+    fs::create_directories(dir / fmt::format("p{:04}", i));
+    WriteAll(dir / fmt::format("p{:04}/compose.yaml", i),
+             "services:\n  app:\n    image: nginx\n");
+  }
+  struct rlimit old_limit;
+  ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &old_limit));
+  struct rlimit low = old_limit;
+  low.rlim_cur = std::min<rlim_t>(old_limit.rlim_cur, 400);
+  ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &low));
+  SetWriteFaultForTesting(WriteFault::kSlowDisk);
+  RunResult r = RunInProcess({"--write", "--jobs", "4", dir.path()});
+  SetWriteFaultForTesting(WriteFault::kNone);
+  setrlimit(RLIMIT_NOFILE, &old_limit);
+  EXPECT_EQ(0, r.exit_code) << r.err.substr(0, 2000);
+  EXPECT_NE(std::string::npos,
+            r.err.find("1000 files scanned, 1000 changed, 0 already hardened, 0 failed"))
+      << r.err.substr(r.err.size() > 300 ? r.err.size() - 300 : 0);
+  for (int i = 0; i < kFiles; i += 111)
+    EXPECT_NE(std::string::npos,
+              ReadAll(dir / fmt::format("p{:04}/compose.yaml", i)).find("read_only: true"))
+        << i;
+}
 
 }  // namespace
 }  // namespace harden

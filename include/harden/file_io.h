@@ -59,8 +59,9 @@ class WriteBatch {
   /// A staged file's ticket and what became of it: nothing when it is in
   /// place, else why it is not (the file is then as it was).
   using Result = std::pair<size_t, std::optional<Diagnostic>>;
-  /// Puts every file staged so far in place; their results, by ticket.
-  std::vector<Result> Commit();
+  /// Puts every file staged so far in place, `threads` at a time; their
+  /// results, by ticket.
+  std::vector<Result> Commit(unsigned threads = 1);
 
  private:
   struct Staged;
@@ -75,6 +76,7 @@ enum class WriteFault {
   kNone,
   kWrite,         ///< writing the temporary file fails (as on a full disk)
   kBeforeRename,  ///< the process "dies" after the temporary file is written
+  kSlowDisk,      ///< every WriteBatch::Commit() takes 100 ms longer
 };
 void SetWriteFaultForTesting(WriteFault fault);
 
