@@ -486,9 +486,9 @@ int Run(Options o, std::ostream& out, std::ostream& err) {
   unsigned jobs = o.jobs > 0 ? static_cast<unsigned>(o.jobs)
                              : std::max(1u, std::thread::hardware_concurrency());
   jobs = std::min<unsigned>(jobs, std::max<size_t>(files.size(), 1));
-  // Commits batches on a thread of its own, so that the workers wait for
-  // the disk only when it falls two batches behind;
-  // it puts as many files in place at once as there are jobs.
+  // Commits batches on a thread of its own, putting as many files in place
+  // at once as there are jobs; the workers wait for the disk only when it
+  // falls two batches behind.
   std::thread committer;
   if (o.write)
     committer = std::thread([&] {

@@ -100,7 +100,7 @@ std::optional<Diagnostic> WriteFileAtomic(const std::string& path,
   WriteBatch batch;
   auto staged = batch.Stage(path, text);
   if (!staged) return staged.error();
-  return batch.Commit(1)[0].second;
+  return batch.Commit()[0].second;
 }
 
 struct WriteBatch::Staged {

@@ -198,15 +198,16 @@ TEST_F(FileIoTest, BatchCommittedByManyThreadsFailsOnlyTheFileThatFails) {
                     .ok());
   }
   // Between staging and commit, one target becomes a directory.
-  fs::remove(dir_ / "f17");
-  fs::create_directories(dir_ / "f17/sub");
+  const std::string bad = dir_ / ("f" + std::to_string(kBad));
+  fs::remove(bad);
+  fs::create_directories(bad + "/sub");
   std::vector<WriteBatch::Result> results = batch.Commit(4);
   ASSERT_EQ(static_cast<size_t>(kFiles), results.size());
   for (int i = 0; i < kFiles; ++i) {
     EXPECT_EQ(static_cast<size_t>(i), results[i].first);
     if (i == kBad) {
       ASSERT_TRUE(results[i].second);
-      EXPECT_EQ(dir_ / "f17", results[i].second->path);
+      EXPECT_EQ(bad, results[i].second->path);
       EXPECT_EQ(0u, results[i].second->message.find("cannot replace file: "))
           << results[i].second->message;
       continue;
