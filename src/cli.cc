@@ -597,9 +597,17 @@ int RunCli(int argc, const char* const* argv, std::ostream& out,
       ->default_str("auto");
   app.add_option("-j,--jobs", o.jobs, "files processed in parallel (default: cores)")
       ->check(CLI::PositiveNumber);
+  // One GLOB per use (repeat the option for more), so that a path after it
+  // is a path: `harden --exclude legacy repos/` must not exclude "repos/".
   app.add_option("--include", o.discover.include,
-                 "also treat file names matching GLOB as Compose files");
-  app.add_option("--exclude", o.discover.exclude, "skip paths matching GLOB");
+                 "also treat file names matching GLOB as Compose files "
+                 "(repeatable)")
+      ->type_name("GLOB")
+      ->allow_extra_args(false);
+  app.add_option("--exclude", o.discover.exclude,
+                 "skip paths matching GLOB (repeatable)")
+      ->type_name("GLOB")
+      ->allow_extra_args(false);
   app.add_option("--override-file", o.override_file,
                  "write the hardening to override file NAME beside each "
                  "Compose file, which stays unchanged (as a diff; --write "

@@ -125,6 +125,23 @@ TEST(CliTest, IncludeAndExcludeGlobs) {
             DiffedFiles(r.out));
 }
 
+// Each --include and --exclude takes one glob: a path written after one is
+// still a path, not a second pattern (which left no path, so harden took
+// the Compose file of the current directory instead of the tree).
+TEST(CliTest, GlobOptionsTakeOneValueEach) {
+  ScopedTempDir root;
+  for (const char* f : {"repos/a/compose.yaml", "repos/legacy/compose.yaml",
+                        "repos/b/stack.yml"})
+    Put(root, f, Example());
+  auto r = RunHarden({"--exclude", "legacy", "--include", "stack.yml",
+                      "repos"},
+                     root.path());
+  EXPECT_EQ(0, r.exit_code) << r.err;
+  EXPECT_EQ((std::vector<std::string>{"repos/a/compose.yaml",
+                                      "repos/b/stack.yml"}),
+            DiffedFiles(r.out));
+}
+
 TEST(CliTest, NoPathTakesTheFileDockerComposePicks) {
   ScopedTempDir root;
   Put(root, "docker-compose.yml", Example());
