@@ -218,6 +218,19 @@ TEST_F(FileIoTest, BatchCommittedByManyThreadsFailsOnlyTheFileThatFails) {
   EXPECT_TRUE(Leftovers(dir_.path()).empty());
 }
 
+TEST_F(FileIoTest, BatchNamesItsFilesThroughProcWhereTheKernelRefusesByFd) {
+  SetWriteFaultForTesting(WriteFault::kNoLinkByFd);
+  WriteBatch batch;
+  for (const char* f : {"a.yaml", "b.yaml"}) {
+    WriteAll(dir_ / f, kOld);
+    ASSERT_TRUE(batch.Stage(dir_ / f, std::string(kNew) + f).ok());
+  }
+  for (const WriteBatch::Result& r : batch.Commit()) EXPECT_FALSE(r.second);
+  EXPECT_EQ(std::string(kNew) + "a.yaml", ReadAll(dir_ / "a.yaml"));
+  EXPECT_EQ(std::string(kNew) + "b.yaml", ReadAll(dir_ / "b.yaml"));
+  EXPECT_EQ((std::vector<std::string>{"a.yaml", "b.yaml"}), Names(dir_.path()));
+}
+
 TEST_F(FileIoTest, BatchNeverCommittedLeavesEveryFileOldAndNoTemporaryFile) {
   // What a run interrupted before its batch is committed leaves behind.
   WriteAll(dir_ / "a.yaml", kOld);

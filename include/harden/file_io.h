@@ -77,6 +77,8 @@ enum class WriteFault {
   kWrite,         ///< writing the temporary file fails (as on a full disk)
   kBeforeRename,  ///< the process "dies" after the temporary file is written
   kSlowDisk,      ///< every WriteBatch::Commit() takes 100 ms longer
+  kNoLinkByFd,    ///< the kernel will not link a file by its descriptor
+                  ///< (before Linux 6.10, for users other than root)
 };
 void SetWriteFaultForTesting(WriteFault fault);
 
