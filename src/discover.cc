@@ -1,5 +1,7 @@
 #include "harden/discover.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -67,77 +69,163 @@ std::string Below(const std::string& root, const std::string& path) {
   return path;
 }
 
-// Walks `root` and appends the Compose files under it to `files`.
-void Walk(const std::string& root, const DiscoverOptions& o,
-          std::vector<std::string>* files, std::vector<Diagnostic>* errors) {
-  std::error_code ec;
-  fs::recursive_directory_iterator it(
-      root, fs::directory_options::skip_permission_denied, ec);
-  if (ec) {
-    errors->push_back({root, 0, 0, "cannot read directory: " + ec.message()});
-    return;
+// A file a run covers, and which file it is, so that one reached through
+// several paths is listed once.
+struct Found {
+  std::string path;
+  bool known = false;  ///< dev and ino are set (the file could be stat'ed)
+  bool link = false;   ///< the path is a symlink
+  dev_t dev = 0;
+  ino_t ino = 0;
+};
+
+Found IdentifyNamed(std::string path) {
+  Found f;
+  f.path = std::move(path);
+  struct stat st, lst;
+  if (f.path == "-" || stat(f.path.c_str(), &st) != 0)
+    return f;  // reading it reports what is wrong
+  f.known = true;
+  f.dev = st.st_dev;
+  f.ino = st.st_ino;
+  f.link = lstat(f.path.c_str(), &lst) == 0 && S_ISLNK(lst.st_mode);
+  return f;
+}
+
+std::string Join(const std::string& dir, const char* name) {
+  if (dir == ".") return name;
+  return dir.back() == '/' ? dir + name : dir + '/' + name;
+}
+
+// What the entry `n` of the directory open as `dirfd` is, following a
+// symlink: DT_DIR, DT_REG, or DT_UNKNOWN for anything else (a dangling
+// link, a FIFO). A symlinked directory is DT_UNKNOWN: the walk never enters
+// one, so it cannot loop. A symlink to a file gets its target's identity in
+// `found`. False when the entry cannot be looked at.
+bool Classify(int dirfd, const char* n, unsigned char d_type,
+              unsigned char* type, Found* found) {
+  struct stat st;
+  *type = d_type;
+  if (d_type == DT_UNKNOWN) {  // a file system that does not say
+    if (fstatat(dirfd, n, &st, AT_SYMLINK_NOFOLLOW) != 0) return false;
+    *type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG
+          : S_ISLNK(st.st_mode) ? DT_LNK : DT_UNKNOWN;
   }
-  for (const fs::recursive_directory_iterator end; it != end;) {
-    const fs::directory_entry& e = *it;
-    std::string name = e.path().filename().string();
-    std::string path = CleanPath(e.path().string());
-    std::string below = Below(root, path);
-    std::error_code type_ec;
-    // Both follow symlinks: a link to a Compose file counts, a dangling link
-    // or a link to a FIFO does not. The walk itself never enters a symlinked
-    // directory (no follow_directory_symlink), so it cannot loop.
-    if (e.is_directory(type_ec)) {
-      if (name == ".git" || name == "node_modules" || name == "vendor" ||
-          Matches(o.exclude, {&name, &path, &below})) {
-        it.disable_recursion_pending();
-      } else if (access(path.c_str(), R_OK | X_OK) != 0) {
-        // The walk would skip it without a word; its files would then pass
-        // --check unseen. Say so, and go on with the rest.
-        errors->push_back(
-            {path, 0, 0, "cannot read directory: " + std::string(strerror(errno))});
-        it.disable_recursion_pending();
+  if (*type != DT_LNK) return true;
+  found->link = true;
+  *type = DT_UNKNOWN;
+  if (fstatat(dirfd, n, &st, 0) == 0 && S_ISREG(st.st_mode)) {
+    *type = DT_REG;
+    found->known = true;
+    found->dev = st.st_dev;
+    found->ino = st.st_ino;
+  }
+  return true;
+}
+
+// Fills in the identity of a file found in the directory open as `dirfd`
+// (a symlink has its target's already). False when it cannot be looked at:
+// a directory that can be listed but not entered.
+bool Identify(int dirfd, const char* n, Found* found) {
+  if (found->known) return true;
+  struct stat st;
+  if (fstatat(dirfd, n, &st, AT_SYMLINK_NOFOLLOW) != 0) return false;
+  found->known = true;
+  found->dev = st.st_dev;
+  found->ino = st.st_ino;
+  return true;
+}
+
+// Walks `root` (cleaned) and appends the Compose files under it to `files`.
+// Each directory is read once with getdents64, which gives the entries'
+// types, and each file is looked at relative to its directory: no stat of
+// a whole path per file, no access() per directory (opendir() would also
+// stat each directory and set its flags twice).
+void Walk(const std::string& root, const DiscoverOptions& o,
+          std::vector<Found>* files, std::vector<Diagnostic>* errors) {
+  std::vector<std::string> pending{root};
+  std::vector<char> buf(64u << 10);
+  while (!pending.empty()) {
+    const std::string dir = std::move(pending.back());
+    pending.pop_back();
+    // Said, and the walk goes on: a folder skipped without a word would let
+    // its files pass --check unseen.
+    auto fail = [&] {
+      errors->push_back(
+          {dir, 0, 0, "cannot read directory: " + std::string(strerror(errno))});
+    };
+    const int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+      fail();
+      continue;
+    }
+    bool ok = true;
+    for (ssize_t got; ok && (got = getdents64(fd, buf.data(), buf.size())) != 0;) {
+      if (got < 0) {
+        fail();
+        break;
       }
-    } else if (e.is_regular_file(type_ec) &&
-               (IsComposeFileName(name, o.include) ||
-                Matches(o.include, {&path, &below})) &&
-               !Matches(o.exclude, {&name, &path, &below})) {
-      files->push_back(path);
+      for (ssize_t at = 0; ok && at < got;) {
+        const auto* e = reinterpret_cast<const dirent64*>(buf.data() + at);
+        at += e->d_reclen;
+        const char* n = e->d_name;
+        if (n[0] == '.' && (!n[1] || (n[1] == '.' && !n[2]))) continue;
+        const std::string name = n;
+        Found f;
+        f.path = Join(dir, n);
+        const std::string below = Below(root, f.path);
+        unsigned char type;
+        if (!Classify(fd, n, e->d_type, &type, &f)) {
+          fail();
+          ok = false;
+        } else if (type == DT_DIR) {
+          if (name != ".git" && name != "node_modules" && name != "vendor" &&
+              !Matches(o.exclude, {&name, &f.path, &below}))
+            pending.push_back(std::move(f.path));
+        } else if (type == DT_REG &&
+                   (IsComposeFileName(name, o.include) ||
+                    Matches(o.include, {&f.path, &below})) &&
+                   !Matches(o.exclude, {&name, &f.path, &below})) {
+          if (Identify(fd, n, &f)) {
+            files->push_back(std::move(f));
+          } else {
+            fail();
+            ok = false;
+          }
+        }
+      }
     }
-    it.increment(ec);
-    if (ec) {
-      // The iterator cannot go on after an error; say where it stopped.
-      errors->push_back({path, 0, 0, "cannot read directory: " + ec.message()});
-      return;
-    }
+    close(fd);
   }
 }
 
-// Drops paths that name a file already listed (a symlink beside its target,
-// "a/compose.yaml" named twice), keeping the first path that is not a
-// symlink, else the first path. `files` is sorted.
-void DropAliases(std::vector<std::string>* files) {
+// Sorts `files` and drops paths that name a file already listed (a symlink
+// beside its target, "a/compose.yaml" named twice), keeping the first path
+// that is not a symlink, else the first path.
+std::vector<std::string> DropAliases(std::vector<Found> files) {
+  std::sort(files.begin(), files.end(),
+            [](const Found& a, const Found& b) { return a.path < b.path; });
   std::map<std::pair<dev_t, ino_t>, size_t> seen;  // file -> index in out
   std::vector<std::string> out;
   std::vector<bool> is_link;
-  for (std::string& f : *files) {
-    struct stat st, lst;
-    if (f == "-" || stat(f.c_str(), &st) != 0) {
-      out.push_back(std::move(f));  // reading it reports what is wrong
+  for (Found& f : files) {
+    if (!out.empty() && out.back() == f.path) continue;
+    if (!f.known) {
+      out.push_back(std::move(f.path));
       is_link.push_back(false);
       continue;
     }
-    bool link = lstat(f.c_str(), &lst) == 0 && S_ISLNK(lst.st_mode);
-    auto [it, fresh] = seen.try_emplace({st.st_dev, st.st_ino}, out.size());
+    auto [it, fresh] = seen.try_emplace({f.dev, f.ino}, out.size());
     if (fresh) {
-      out.push_back(std::move(f));
-      is_link.push_back(link);
-    } else if (is_link[it->second] && !link) {
-      out[it->second] = std::move(f);
+      out.push_back(std::move(f.path));
+      is_link.push_back(f.link);
+    } else if (is_link[it->second] && !f.link) {
+      out[it->second] = std::move(f.path);
       is_link[it->second] = false;
     }
   }
   std::sort(out.begin(), out.end());
-  *files = std::move(out);
+  return out;
 }
 
 }  // namespace
@@ -145,19 +233,16 @@ void DropAliases(std::vector<std::string>* files) {
 std::vector<std::string> DiscoverFiles(const std::vector<std::string>& paths,
                                        const DiscoverOptions& options,
                                        std::vector<Diagnostic>* errors) {
-  std::vector<std::string> files;
+  std::vector<Found> files;
   for (const std::string& p : paths) {
     std::error_code ec;
     if (p == "-" || !fs::is_directory(p, ec)) {
-      files.push_back(CleanPath(p));  // reading it reports what is wrong
+      files.push_back(IdentifyNamed(CleanPath(p)));  // always kept
       continue;
     }
     Walk(CleanPath(p), options, &files, errors);
   }
-  std::sort(files.begin(), files.end());
-  files.erase(std::unique(files.begin(), files.end()), files.end());
-  DropAliases(&files);
-  return files;
+  return DropAliases(std::move(files));
 }
 
 std::string DefaultComposeFile(const std::string& dir) {

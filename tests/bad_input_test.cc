@@ -669,6 +669,25 @@ TEST_F(PermissionTest, UnreadableFolderInAWalkIsInTheReport) {
             Lines(r.err).at(0));
 }
 
+TEST_F(PermissionTest, FolderThatCanBeListedButNotEnteredIsAnError) {
+  // r-- without x: its names can be read, its files cannot be reached.
+  fs::create_directories(dir_ / "w/listed");
+  WriteAll(dir_ / "w/listed/compose.yaml", kGood);
+  WriteAll(dir_ / "w/compose.yaml", kGood);
+  ASSERT_EQ(0, chmod((dir_ / "w/listed").c_str(), 0444));
+  RunResult r;
+  if (!RunAsNobody({"--check", "w"}, dir_.path(), &r))
+    GTEST_SKIP() << "running as root and cannot switch to the user nobody, "
+                    "so chmod 444 would not stop the walk";
+  EXPECT_EQ(2, r.exit_code) << r.err;
+  EXPECT_EQ("w/listed: error: cannot read directory: Permission denied",
+            Lines(r.err).at(0));
+  EXPECT_EQ(
+      "harden: 1 file scanned, 1 to change, 0 already hardened, 1 failed; "
+      "1 service to harden, 2 findings",
+      Lines(r.err).back());
+}
+
 // ---------------------------------------------------------------- full disk
 
 class FullDiskTest : public ::testing::Test {
