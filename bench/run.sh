@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole benchmark, one command, from the project root or anywhere:
 #
-#   bench/run.sh            # about 5 minutes on a 2-core machine
+#   bench/run.sh            # about 8 minutes on a 2-core machine
 #
 # Builds harden Release with -DHARDEN_BENCH=ON into build-bench/, generates the
 # corpora into bench/out/gen/ (kept while bench/gen_corpus.py is unchanged),
@@ -12,6 +12,7 @@
 #   BENCH_REPS=N      runs per measurement, the median is reported (default 3)
 #   BENCH_WRITE_REPS=N  runs of --write on (b) (default: BENCH_REPS)
 #   BENCH_PEERS=0     skip the npm peers
+#   BENCH_CALLGRIND=0 skip the instruction counts (valgrind)
 #   BENCH_BUILD_DIR   build directory (default build-bench)
 #   HARDEN_CORPUS     corpus (a) (default ../shared/corpus)
 set -euo pipefail
