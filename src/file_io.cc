@@ -29,13 +29,15 @@ Diagnostic Errno(const std::string& path, const std::string& what) {
 // The file a path names, following symlinks, so a write replaces the target.
 // Only a link at the path itself matters: the file is replaced within its
 // directory, however that is reached (and realpath() would read every
-// component of every path).
+// component of every path). Empty, with errno set, when a link leads to no
+// file that could be named (/dev/stdin -> /proc/self/fd/0 -> a pipe):
+// replacing the link instead would destroy it.
 std::string ResolveLinks(const std::string& path) {
   struct stat st;
   if (lstat(path.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return path;
   char buf[PATH_MAX];
   if (realpath(path.c_str(), buf)) return buf;
-  return path;
+  return {};
 }
 
 // Gives the unnamed file open as `fd` the name `path`. Through the
@@ -162,8 +164,14 @@ Expected<size_t> WriteBatch::Stage(const std::string& path,
   Staged s;
   s.path = path;
   s.target = ResolveLinks(path);
+  if (s.target.empty()) return Errno(path, "cannot resolve the symlink to write");
   struct stat st;
   if (stat(s.target.c_str(), &st) != 0) return Errno(path, "cannot write file");
+  // A FIFO, a device or a socket has no contents to replace; a regular file
+  // put in its place would break whatever uses it.
+  if (!S_ISREG(st.st_mode))
+    return Diagnostic{path, 0, 0,
+                      "not a regular file; --write replaces only regular files"};
   s.dev = st.st_dev;
   size_t slash = s.target.rfind('/');
   s.dir = slash == std::string::npos ? "." : s.target.substr(0, slash);

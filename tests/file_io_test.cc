@@ -125,6 +125,38 @@ TEST_F(FileIoTest, WriteThroughSymlinkUpdatesTargetAndKeepsLink) {
   EXPECT_EQ(std::vector<std::string>{"c.yaml"}, Names(dir_ / "real"));
 }
 
+// A FIFO (or a device) read as a Compose file is never replaced by a
+// regular file, nor is a symlink that leads to no file that has a name.
+TEST_F(FileIoTest, WriteRefusesWhatIsNotARegularFile) {
+  ASSERT_EQ(0, mkfifo((dir_ / "pipe.yaml").c_str(), 0644));
+  auto err = WriteFileAtomic(dir_ / "pipe.yaml", kNew);
+  ASSERT_TRUE(err);
+  EXPECT_EQ(dir_ / "pipe.yaml", err->path);
+  EXPECT_EQ("not a regular file; --write replaces only regular files",
+            err->message);
+  struct stat st;
+  ASSERT_EQ(0, lstat((dir_ / "pipe.yaml").c_str(), &st));
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+
+  ASSERT_EQ(0, symlink("/proc/self/fd/0", (dir_ / "stdin.yaml").c_str()));
+  int fds[2];
+  ASSERT_EQ(0, pipe(fds));
+  const int saved = dup(0);
+  dup2(fds[0], 0);  // fd 0 is now a pipe: the link resolves to no name
+  err = WriteFileAtomic(dir_ / "stdin.yaml", kNew);
+  dup2(saved, 0);
+  close(saved);
+  close(fds[0]);
+  close(fds[1]);
+  ASSERT_TRUE(err);
+  EXPECT_EQ(0u, err->message.find("cannot resolve the symlink to write: "))
+      << err->message;
+  ASSERT_EQ(0, lstat((dir_ / "stdin.yaml").c_str(), &st));
+  EXPECT_TRUE(S_ISLNK(st.st_mode));
+  EXPECT_EQ((std::vector<std::string>{"pipe.yaml", "stdin.yaml"}),
+            Names(dir_.path()));
+}
+
 TEST_F(FileIoTest, WriteToVanishedFileFailsWithoutCreatingIt) {
   auto err = WriteFileAtomic(dir_ / "gone.yaml", kNew);
   ASSERT_TRUE(err.has_value());
