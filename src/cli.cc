@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -319,6 +320,18 @@ int Run(Options o, std::ostream& out, std::ostream& err) {
     err << "harden: error: --stdout cannot be combined with --check or --write\n";
     return kExitError;
   }
+  // A report is standard output's only content, or a program could not read it.
+  if (o.format != "diff" && (o.to_stdout || o.explain)) {
+    err << fmt::format("harden: error: --format {} prints the report on standard "
+                       "output; it cannot be combined with {}\n",
+                       o.format, o.to_stdout ? "--stdout" : "--explain");
+    return kExitError;
+  }
+  if (o.write && std::find(o.paths.begin(), o.paths.end(), "-") != o.paths.end()) {
+    err << "harden: error: --write cannot write standard input back; "
+           "use --stdout to print the hardened document\n";
+    return kExitError;
+  }
   if (!o.override_file.empty()) {
     std::string e = CheckOverrideName(o.override_file);
     if (!e.empty()) {
@@ -392,19 +405,17 @@ int Run(Options o, std::ostream& out, std::ostream& err) {
   size_t failed = errors.size();
   bool would_change = false, has_findings = false;
   size_t changed = 0, clean = 0, services = 0, findings = 0;
-  // Folders that cannot be walked are failures of the run: on stderr, or
-  // in the report, which then accounts for every failure.
-  if (!report)
-    for (const Diagnostic& d : errors) err << FormatDiagnostic(d) << "\n";
+  // Folders that cannot be walked are failures of the run: on stderr, for
+  // whoever reads the log, and in the report, which accounts for every
+  // failure.
+  for (const Diagnostic& d : errors) err << FormatDiagnostic(d) << "\n";
   const bool progress = files.size() > 50 && isatty(STDERR_FILENO);
   auto emit = [&](Outcome& oc) {
     if (progress) err << "\r\033[K";  // the progress line comes back
     if (oc.error) {
       ++failed;
-      if (!report) {
-        err << FormatDiagnostic(*oc.error) << "\n";
-        oc.result.reset();
-      }
+      err << FormatDiagnostic(*oc.error) << "\n";
+      if (!report) oc.result.reset();
       return;
     }
     for (const std::string& n : oc.notes)
@@ -596,7 +607,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out,
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->default_str("auto");
   app.add_option("-j,--jobs", o.jobs, "files processed in parallel (default: cores)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 1024));
   // One GLOB per use (repeat the option for more), so that a path after it
   // is a path: `harden --exclude legacy repos/` must not exclude "repos/".
   app.add_option("--include", o.discover.include,

@@ -11,8 +11,6 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
-#include <iostream>
-#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -64,16 +62,8 @@ int LinkUnnamed(int fd, const std::string& path) {
 void SetWriteFaultForTesting(WriteFault fault) { g_fault = fault; }
 
 Expected<std::string> ReadFile(const std::string& path) {
-  if (path == "-") {
-    std::ostringstream ss;
-    ss << std::cin.rdbuf();
-    std::string s = ss.str();
-    if (s.size() > kMaxFileSize)
-      return Diagnostic{path, 0, 0, fmt::format("input is larger than the {} MiB limit",
-                                                kMaxFileSize >> 20)};
-    return s;
-  }
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const bool stdin_input = path == "-";
+  int fd = stdin_input ? dup(STDIN_FILENO) : open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Errno(path, "cannot read file");
   struct stat st;
   if (fstat(fd, &st) != 0) {

@@ -465,6 +465,61 @@ TEST(CliTest, DashReadsStandardInput) {
             "a flow sequence that starts at 2:8)\n", broken.err);
 }
 
+TEST(CliTest, WriteRefusesStandardInput) {
+  auto r = RunHarden({"--write", "-"}, ".", Example());
+  EXPECT_EQ(2, r.exit_code);
+  EXPECT_EQ("", r.out);
+  EXPECT_EQ("harden: error: --write cannot write standard input back; use "
+            "--stdout to print the hardened document\n",
+            r.err);
+}
+
+// --- Usage errors -------------------------------------------------------------
+
+// A report is all a program reads from standard output: nothing else may be
+// printed there with it.
+TEST(CliTest, ReportFormatsKeepStandardOutputToThemselves) {
+  const std::string file = TestdataDir() + "/example/compose.yaml";
+  auto explain = RunInProcess({"--format", "json", "--explain", file});
+  EXPECT_EQ(2, explain.exit_code);
+  EXPECT_EQ("", explain.out);
+  EXPECT_EQ("harden: error: --format json prints the report on standard output; "
+            "it cannot be combined with --explain\n",
+            explain.err);
+  auto stdout_too = RunInProcess({"--format", "sarif", "--stdout", file});
+  EXPECT_EQ(2, stdout_too.exit_code);
+  EXPECT_EQ("harden: error: --format sarif prints the report on standard output; "
+            "it cannot be combined with --stdout\n",
+            stdout_too.err);
+}
+
+// Errors go to stderr in every format, so a job that keeps the report as a
+// file still shows in its log why it failed.
+TEST(CliTest, ErrorsGoToStandardErrorBesideAReport) {
+  ScopedTempDir root;
+  Put(root, "bad/compose.yaml", kBroken);
+  Put(root, "good/compose.yaml", Example());
+  for (const char* format : {"json", "sarif", "github"}) {
+    auto r = RunHarden({"--format", format, "."}, root.path());
+    EXPECT_EQ(2, r.exit_code) << format;
+    EXPECT_EQ("bad/compose.yaml:3:1: error: did not find expected ',' or ']' "
+              "(while parsing a flow sequence that starts at 2:8)\n"
+              "harden: 2 files scanned, 1 to change, 0 already hardened, 1 "
+              "failed; 3 services to harden, 1 finding\n",
+              r.err)
+        << format;
+    EXPECT_NE(std::string::npos, r.out.find("bad/compose.yaml")) << format;
+  }
+}
+
+TEST(CliTest, JobsMustBeBetweenOneAnd1024) {
+  auto zero = RunInProcess({"-j", "0", "compose.yaml"});
+  EXPECT_EQ(2, zero.exit_code);
+  EXPECT_EQ("harden: error: --jobs: Value 0 not in range 1 to 1024\n"
+            "Run 'harden --help' for usage.\n",
+            zero.err);
+}
+
 // --- harden's own compose.yaml -----------------------------------------------
 
 TEST(CliTest, ProjectComposeFileIsAlreadyHardened) {

@@ -94,6 +94,25 @@ TEST_F(FileIoTest, RefusesDirectory) {
             FormatDiagnostic(r.error()));
 }
 
+// Standard input is read like a file, with the same errors: a directory
+// given as stdin is one, not an empty document.
+TEST_F(FileIoTest, StandardInputIsReadLikeAFile) {
+  WriteAll(dir_ / "c.yaml", kNew);
+  const int saved = dup(0);
+  const int file = open((dir_ / "c.yaml").c_str(), O_RDONLY);
+  dup2(file, 0);
+  auto text = ReadFile("-");
+  const int folder = open(dir_.path().c_str(), O_RDONLY | O_DIRECTORY);
+  dup2(folder, 0);
+  auto error = ReadFile("-");
+  dup2(saved, 0);
+  for (int fd : {saved, file, folder}) close(fd);
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ(kNew, text.value());
+  ASSERT_FALSE(error.ok());
+  EXPECT_EQ("is a directory, not a Compose file", error.error().message);
+}
+
 TEST_F(FileIoTest, MissingFileNamesTheCause) {
   auto r = ReadFile(dir_ / "none");
   ASSERT_FALSE(r.ok());
