@@ -63,6 +63,9 @@ struct Outcome {
   size_t hardened = 0;      ///< services that gain a setting
   size_t findings = 0;
   bool has_findings = false;  ///< other than notes on images
+  /// --check under a baseline that fails on findings, diff format: the
+  /// findings that fail it, one line each, for stderr.
+  std::string failing;
   std::string overlay;      ///< overlay mode: the overlay's path
   bool wrote = false;
   /// --write: the file's ticket in the WriteBatch until it is in place.
@@ -291,14 +294,23 @@ Outcome ProcessFile(const std::string& path, const Options& o,
 // Makes what printing the outcome needs, in the worker that made it: the
 // explanation, the notes, the counts of the summary line. Only the reports
 // keep the result itself (less its output, which they do not print).
-void Settle(Outcome& oc, const Options& o, bool report) {
+void Settle(Outcome& oc, const Options& o, bool report, bool fail_on_findings) {
   if (oc.error || !oc.result) return;
   FileResult& r = *oc.result;
+  // A --check that fails on findings says which: nothing else would (a
+  // report lists them itself).
+  const bool say = o.check && fail_on_findings && !report;
   for (const ServicePlan& p : r.plans) {
     if (p.HasAdditions()) ++oc.hardened;
     oc.findings += p.findings.size();
-    for (const Finding& f : p.findings)
-      if (f.id != "image-note") oc.has_findings = true;
+    for (const Finding& f : p.findings) {
+      if (f.id == "image-note") continue;
+      oc.has_findings = true;
+      if (say)
+        oc.failing += fmt::format("{}:{}: finding [{}]: service \"{}\": {}\n",
+                                  oc.path == "-" ? "<stdin>" : oc.path, f.line,
+                                  f.id, p.service, f.message);
+    }
   }
   if (o.explain && !o.to_stdout) oc.printed = Explain(oc.path, r.plans, r.notes);
   if (report) {
@@ -421,6 +433,7 @@ int Run(Options o, std::ostream& out, std::ostream& err) {
     for (const std::string& n : oc.notes)
       err << fmt::format("{}: note: {}\n", oc.path == "-" ? "<stdin>" : oc.path,
                          n);
+    err << oc.failing;
     findings += oc.findings;
     has_findings |= oc.has_findings;
     if (oc.changed) services += oc.hardened;
@@ -479,7 +492,7 @@ int Run(Options o, std::ostream& out, std::ostream& err) {
         oc.error = Diagnostic{files[i], 0, 0, why->second};
       } else {
         oc = ProcessFile(files[i], o, baseline.value(), images, color, &batch);
-        Settle(oc, o, report);
+        Settle(oc, o, report, baseline->fail_on_findings);
       }
       std::unique_lock<std::mutex> lock(print_mutex);
       if (oc.ticket) ++unwritten;

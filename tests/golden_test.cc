@@ -95,6 +95,12 @@ TEST(StrictBaselineTest, CheckFailsOnFindingsEvenWhenHardened) {
                          (dir / "expected.yaml").string()});
   EXPECT_EQ(1, r.exit_code);
   EXPECT_EQ("", r.out);
+  // Nothing would change, so the findings are the reason, and say so.
+  const std::string file = (dir / "expected.yaml").string();
+  EXPECT_EQ(file + ":4: finding [cap-add-not-allowed]: service \"app\": cap_add "
+                   "SYS_ADMIN is not allowed by baseline \"strict\" (allowed: "
+                   "NET_BIND_SERVICE)\n",
+            r.err);
   r = RunInProcess({"--check", (dir / "expected.yaml").string()});
   EXPECT_EQ(0, r.exit_code) << "the default baseline reports, never fails";
 }
