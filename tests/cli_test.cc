@@ -427,11 +427,12 @@ TEST(CliTest, PrintedDiffAppliesWithPatchAndGitApply) {
   Put(root, "tail/compose.yaml", Testdata("no-final-newline/input.yaml"));
   Put(root, "bom/compose.yml", Testdata("bom/input.yaml"));
   Put(root, "deep/er/compose.override.yaml", Testdata("merge-keys/input.yaml"));
+  Put(root, "with space/compose.yaml", Example());
   Put(root, "done/compose.yaml", Hardened());
   ScopedTempDir out;
   auto r = RunHarden({"."}, root.path());
   ASSERT_EQ(0, r.exit_code) << r.err;
-  ASSERT_EQ(5u, DiffedFiles(r.out).size()) << r.out;
+  ASSERT_EQ(6u, DiffedFiles(r.out).size()) << r.out;
   WriteAll(out / "all.diff", r.out);
   for (const char* tool : {"patch -s -p1 <", "git apply"}) {
     ScopedTempDir copy;

@@ -393,20 +393,22 @@ TEST_F(OverlayCliTest, OverlayDiffAppliesWithPatchAndGitApply) {
     if (std::getenv("CI")) FAIL() << "patch and git are needed in CI";
     GTEST_SKIP() << "patch or git is not installed";
   }
-  fs::create_directories(dir_ / "app");
-  WriteAll(dir_ / "app/compose.yaml", WithExtraService());
+  // A space in the path: the new file's name must end in a tab, as git
+  // writes it, or patch takes "a/my" for its name.
+  fs::create_directories(dir_ / "my app");
+  WriteAll(dir_ / "my app/compose.yaml", WithExtraService());
   ASSERT_EQ(0, Run({"--write", "compose.yaml"}).exit_code);
   auto r = Run({"."});  // creates app's overlay, leaves the other as it is
   ASSERT_EQ(0, r.exit_code) << r.err;
   WriteAll(dir_ / "overlay.diff", r.out);
-  auto expected = Run({"--stdout", "app/compose.yaml"}).out;
+  auto expected = Run({"--stdout", "my app/compose.yaml"}).out;
   for (const char* tool : {"patch -s -p1 <", "git apply"}) {
     ScopedTempDir copy;
     fs::copy(dir_.path(), copy.path(), fs::copy_options::recursive);
     std::string cmd = "cd '" + copy.path() + "' && " + tool + " '" +
                       (dir_ / "overlay.diff") + "'";
     ASSERT_EQ(0, std::system(cmd.c_str())) << cmd;
-    EXPECT_EQ(expected, ReadAll(copy / "app/compose.hardening.yaml")) << tool;
+    EXPECT_EQ(expected, ReadAll(copy / "my app/compose.hardening.yaml")) << tool;
   }
 }
 
