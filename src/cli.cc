@@ -363,7 +363,7 @@ int Run(Options o, std::ostream& out, std::ostream& err) {
     std::string f = DefaultComposeFile(".");
     if (f.empty()) {
       err << "harden: error: no Compose file here (compose.yaml, "
-             "compose.yml, docker-compose.yaml, docker-compose.yml); name "
+             "compose.yml, docker-compose.yml, docker-compose.yaml); name "
              "one or a directory\n";
       return kExitError;
     }

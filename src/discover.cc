@@ -246,8 +246,9 @@ std::vector<std::string> DiscoverFiles(const std::vector<std::string>& paths,
 }
 
 std::string DefaultComposeFile(const std::string& dir) {
+  // compose-go's DefaultFileNames, in its order of preference.
   static const char* kNames[] = {"compose.yaml", "compose.yml",
-                                 "docker-compose.yaml", "docker-compose.yml"};
+                                 "docker-compose.yml", "docker-compose.yaml"};
   for (const char* n : kNames) {
     fs::path p = fs::path(dir) / n;
     std::error_code ec;

@@ -155,7 +155,7 @@ TEST(CliTest, NoPathTakesTheFileDockerComposePicks) {
   auto none = RunHarden({}, empty.path());
   EXPECT_EQ(2, none.exit_code);
   EXPECT_EQ("harden: error: no Compose file here (compose.yaml, compose.yml, "
-            "docker-compose.yaml, docker-compose.yml); name one or a "
+            "docker-compose.yml, docker-compose.yaml); name one or a "
             "directory\n",
             none.err);
 }

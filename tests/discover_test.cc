@@ -165,10 +165,11 @@ TEST(DiscoverTest, UnreadableDirectoryIsAnErrorAndTheWalkGoesOn) {
 TEST(DiscoverTest, DefaultComposeFileFollowsDockerComposeOrder) {
   ScopedTempDir root;
   EXPECT_EQ("", DefaultComposeFile(root.path()));
-  Touch(root, "docker-compose.yml");
-  EXPECT_EQ(root / "docker-compose.yml", DefaultComposeFile(root.path()));
+  // compose-go's order: docker-compose.yml before docker-compose.yaml.
   Touch(root, "docker-compose.yaml");
   EXPECT_EQ(root / "docker-compose.yaml", DefaultComposeFile(root.path()));
+  Touch(root, "docker-compose.yml");
+  EXPECT_EQ(root / "docker-compose.yml", DefaultComposeFile(root.path()));
   Touch(root, "compose.yml");
   EXPECT_EQ(root / "compose.yml", DefaultComposeFile(root.path()));
   Touch(root, "compose.yaml");
