@@ -62,7 +62,7 @@ struct Outcome {
   std::vector<std::string> notes;
   size_t hardened = 0;      ///< services that gain a setting
   size_t findings = 0;
-  bool has_findings = false;  ///< other than notes on images
+  bool has_findings = false;  ///< other than advice (IsAdvice)
   /// --check under a baseline that fails on findings, diff format: the
   /// findings that fail it, one line each, for stderr.
   std::string failing;
@@ -232,6 +232,33 @@ void PlanOverlay(const Options& o, const FileResult& r, bool color,
   }
 }
 
+// The file docker compose merges with `path` by default, read; none when
+// there is none. An error is `path`'s: it cannot be hardened as docker
+// compose reads it.
+Expected<std::optional<Partner>> ReadPartnerOf(const std::string& path) {
+  const Pairing pair = MergedWith(path);
+  if (pair.role == Pairing::Role::kNone) return std::optional<Partner>();
+  auto fail = [&](const Diagnostic& d) {
+    return Diagnostic{path, 0, 0,
+                      fmt::format("docker compose merges {} with it by default, "
+                                  "and that file cannot be read: {}",
+                                  pair.other, FormatDiagnostic(d))};
+  };
+  auto text = ReadFile(pair.other);
+  if (!text) return fail(text.error());
+  auto partner = ReadPartner(std::move(text.value()),
+                             pair.role == Pairing::Role::kBase
+                                 ? Partner::Role::kBase
+                                 : Partner::Role::kOverride,
+                             BaseName(pair.other));
+  if (!partner) {
+    Diagnostic d = partner.error();
+    d.path = pair.other;
+    return fail(d);
+  }
+  return std::optional<Partner>(std::move(partner.value()));
+}
+
 // Reads, hardens and (with --write) writes one file. Never throws: a library
 // exception becomes this file's error, so one bad file never stops the others.
 Outcome ProcessFile(const std::string& path, const Options& o,
@@ -257,9 +284,21 @@ Outcome ProcessFile(const std::string& path, const Options& o,
       oc.output = oc.result->output = oc.result->source->bytes();
       return oc;
     }
+    // docker compose reads a folder's Compose file merged with its override
+    // file; so does harden. (With an overlay, the user names the files.)
+    std::optional<Partner> partner;
+    if (o.override_file.empty() && path != "-") {
+      auto p = ReadPartnerOf(path);
+      if (!p) {
+        oc.error = p.error();
+        return oc;
+      }
+      partner = std::move(p.value());
+    }
     auto r = HardenText(std::move(text.value()), baseline, images,
                         o.override_file.empty() ? Target::kBaseFile
-                                                : Target::kOverlay);
+                                                : Target::kOverlay,
+                        partner ? &*partner : nullptr);
     if (!r) {
       oc.error = r.error();
       oc.error->path = shown;
@@ -304,7 +343,7 @@ void Settle(Outcome& oc, const Options& o, bool report, bool fail_on_findings) {
     if (p.HasAdditions()) ++oc.hardened;
     oc.findings += p.findings.size();
     for (const Finding& f : p.findings) {
-      if (f.id == "image-note") continue;
+      if (IsAdvice(f)) continue;
       oc.has_findings = true;
       if (say)
         oc.failing += fmt::format("{}:{}: finding [{}]: service \"{}\": {}\n",

@@ -241,6 +241,17 @@ ServiceFacts ReadFacts(const ServiceNode& service) {
   f.tmpfs = ScalarList(Lookup(m, "tmpfs"));
   ReadVolumes(Lookup(m, "volumes"), &f);
   f.keys = EffectiveKeys(m);
+  if (const Node* e = Lookup(m, "extends")) {
+    const Node* r = e->Resolved();
+    auto file = r->IsMapping() ? ScalarAt(r, "file") : std::nullopt;
+    if (file) {
+      auto svc = ScalarAt(r, "service");
+      f.extends_file = Located{
+          fmt::format("service \"{}\" of {}", svc ? svc->value : f.name,
+                      file->value),
+          file->line};
+    }
+  }
   if (const Node* x = Lookup(m, "x-harden")) {
     const Node* r = x->Resolved();
     if (r->IsScalar() && (r->value == "false" || r->value == "False")) {
@@ -262,6 +273,58 @@ ServiceFacts ReadFacts(const ServiceNode& service) {
     }
   }
   return f;
+}
+
+namespace {
+
+// Values of another file: no line of this one.
+void Unlocate(std::optional<Located>* v) {
+  if (*v) (*v)->line = 0;
+}
+void Unlocate(std::vector<Located>* v) {
+  for (Located& l : *v) l.line = 0;
+}
+
+void Append(std::vector<Located>* to, std::vector<Located> from) {
+  Unlocate(&from);
+  to->insert(to->end(), std::make_move_iterator(from.begin()),
+             std::make_move_iterator(from.end()));
+}
+
+}  // namespace
+
+ServiceFacts MergeFacts(ServiceFacts base, ServiceFacts over) {
+  for (auto field : {&ServiceFacts::image, &ServiceFacts::user,
+                     &ServiceFacts::read_only, &ServiceFacts::privileged,
+                     &ServiceFacts::network_mode, &ServiceFacts::pid,
+                     &ServiceFacts::ipc, &ServiceFacts::userns_mode}) {
+    Unlocate(&(over.*field));
+    if (over.*field) base.*field = std::move(over.*field);
+  }
+  Append(&base.cap_add, std::move(over.cap_add));
+  Append(&base.cap_drop, std::move(over.cap_drop));
+  Append(&base.security_opt, std::move(over.security_opt));
+  Append(&base.tmpfs, std::move(over.tmpfs));
+  // Volumes are unique by target: the later file's mount replaces one with
+  // the same target, so the targets are a set.
+  for (Located& t : over.volume_targets)
+    if (std::none_of(base.volume_targets.begin(), base.volume_targets.end(),
+                     [&](const Located& b) { return b.value == t.value; }))
+      base.volume_targets.push_back({std::move(t.value), 0});
+  Append(&base.volume_sources, std::move(over.volume_sources));
+  for (std::string& k : over.keys)
+    if (std::find(base.keys.begin(), base.keys.end(), k) == base.keys.end())
+      base.keys.push_back(std::move(k));
+  // x-harden: a mapping merges (skip appended, reason replaced), `false`
+  // replaces. Its errors are the other file's to report.
+  if (over.opt_out) {
+    base.opt_out = true;
+  } else if (!over.skip.empty() || !over.skip_reason.empty()) {
+    base.opt_out = false;
+    base.skip.insert(base.skip.end(), over.skip.begin(), over.skip.end());
+    if (!over.skip_reason.empty()) base.skip_reason = std::move(over.skip_reason);
+  }
+  return base;
 }
 
 }  // namespace harden

@@ -245,16 +245,68 @@ std::vector<std::string> DiscoverFiles(const std::vector<std::string>& paths,
   return DropAliases(std::move(files));
 }
 
-std::string DefaultComposeFile(const std::string& dir) {
-  // compose-go's DefaultFileNames, in its order of preference.
-  static const char* kNames[] = {"compose.yaml", "compose.yml",
-                                 "docker-compose.yml", "docker-compose.yaml"};
-  for (const char* n : kNames) {
-    fs::path p = fs::path(dir) / n;
-    std::error_code ec;
-    if (fs::is_regular_file(p, ec)) return dir == "." ? n : p.string();
+namespace {
+
+// compose-go's DefaultFileNames and DefaultOverrideFileNames, in its order
+// of preference.
+constexpr const char* kDefaultNames[] = {"compose.yaml", "compose.yml",
+                                         "docker-compose.yml",
+                                         "docker-compose.yaml"};
+constexpr const char* kOverrideNames[] = {
+    "compose.override.yml", "compose.override.yaml",
+    "docker-compose.override.yml", "docker-compose.override.yaml"};
+
+// The first of `names` that is a file in the folder open as `dirfd`, or null.
+template <size_t N>
+const char* FirstFile(int dirfd, const char* const (&names)[N]) {
+  for (const char* n : names) {
+    struct stat st;
+    if (fstatat(dirfd, n, &st, 0) == 0 && S_ISREG(st.st_mode)) return n;
   }
-  return {};
+  return nullptr;
+}
+
+template <size_t N>
+bool OneOf(const std::string& name, const char* const (&names)[N]) {
+  return std::any_of(std::begin(names), std::end(names),
+                     [&](const char* n) { return name == n; });
+}
+
+}  // namespace
+
+std::string DefaultComposeFile(const std::string& dir) {
+  const int fd = open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return {};
+  const char* n = FirstFile(fd, kDefaultNames);
+  close(fd);
+  if (!n) return {};
+  return dir == "." ? n : Join(dir, n);
+}
+
+Pairing MergedWith(const std::string& path) {
+  Pairing p;
+  const size_t slash = path.rfind('/');
+  const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  const bool base = OneOf(name, kDefaultNames);
+  if (!base && !OneOf(name, kOverrideNames)) return p;  // most files: no stat
+  const std::string prefix = slash == std::string::npos ? "" : path.substr(0, slash + 1);
+  const int fd = open(prefix.empty() ? "." : prefix.c_str(),
+                      O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return p;
+  // Only the file docker compose picks pairs: compose.yaml wins over a
+  // docker-compose.yml beside it, which is then a file of its own.
+  const char* picked = FirstFile(fd, kDefaultNames);
+  const char* over = picked ? FirstFile(fd, kOverrideNames) : nullptr;
+  close(fd);
+  if (!over) return p;
+  if (base && name == picked) {
+    p.role = Pairing::Role::kBase;
+    p.other = prefix + over;
+  } else if (!base && name == over) {
+    p.role = Pairing::Role::kOverride;
+    p.other = prefix + picked;
+  }
+  return p;
 }
 
 }  // namespace harden

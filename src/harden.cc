@@ -70,8 +70,10 @@ namespace {
 class ServicePipeline {
  public:
   ServicePipeline(const SourceText& src, const Baseline& baseline,
-                  const ImageFacts& images, Target target)
-      : planner_(src), baseline_(baseline), images_(images), target_(target) {}
+                  const ImageFacts& images, Target target,
+                  const Partner* partner)
+      : planner_(src), baseline_(baseline), images_(images), target_(target),
+        partner_(partner) {}
 
   // One entry of `services`, in file order. An error is kept for later
   // (EntryError(), Finish()): the parse goes on, because a YAML error
@@ -199,6 +201,15 @@ class ServicePipeline {
   void ResolveOne(size_t i) {
     const ServiceNode& s = waiting_.at(i).node;
     ServiceFacts f = ReadFacts(s);
+    if (partner_) {
+      auto other = partner_->services.find(f.name);
+      if (other != partner_->services.end()) {
+        if (partner_->role == Partner::Role::kBase)
+          f = MergeFacts(std::move(f), other->second);
+        else
+          f.hardened_in = partner_->name;
+      }
+    }
     // What the service it extends passes on (nothing through a cycle).
     const size_t base = BaseOf(i);
     const std::vector<Mount>* inherited =
@@ -225,6 +236,7 @@ class ServicePipeline {
   const Baseline& baseline_;
   const ImageFacts& images_;
   const Target target_;
+  const Partner* const partner_;  // or null
   std::shared_ptr<TextPool> texts_ = std::make_shared<TextPool>();
   std::deque<ServicePlan> plans_;  // stable: the planner points into it
   std::vector<State> state_;
@@ -241,17 +253,47 @@ class ServicePipeline {
 
 }  // namespace
 
+Expected<Partner> ReadPartner(std::string text, Partner::Role role,
+                              std::string name) {
+  Partner p;
+  p.role = role;
+  p.name = std::move(name);
+  const SourceText src(std::move(text));
+  if (auto err = CheckEncoding(src)) return *err;
+  auto doc = ParseDocument(src.view());
+  if (!doc) return doc.error();
+  auto model = LocateServices(doc.value());
+  if (!model) return model.error();
+  for (const ServiceNode& s : model->service_nodes) {
+    ServiceFacts f = ReadFacts(s);
+    std::string key = f.name;
+    p.services.emplace(std::move(key), std::move(f));
+  }
+  return p;
+}
+
 Expected<FileResult> HardenText(std::string input, const Baseline& baseline,
-                                const ImageFacts& images, Target target) {
+                                const ImageFacts& images, Target target,
+                                const Partner* partner) {
   FileResult result(std::move(input));
   const SourceText& src = *result.source;
   if (auto err = CheckEncoding(src)) return *err;
+  if (partner && partner->role == Partner::Role::kBase)
+    result.notes.push_back(fmt::format(
+        "read with {}, which docker compose merges into it by default: what "
+        "that file sets for a service counts here too",
+        partner->name));
+  if (partner && partner->role == Partner::Role::kOverride)
+    result.notes.push_back(fmt::format(
+        "docker compose merges this file into {} by default: a service both "
+        "define is hardened there",
+        partner->name));
   Expectation expected;
   {
     // The input's tree lives only until the expectation is recorded, and
     // the services' nodes only until each is planned, so that the output's
     // tree never shares memory with it.
-    ServicePipeline pipeline(src, baseline, images, target);
+    ServicePipeline pipeline(src, baseline, images, target, partner);
     EntryStream stream{"services", [&](const Node* key, const Node* value) {
                          return Expected<EntryFate>(pipeline.Add(key, value));
                        }};

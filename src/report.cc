@@ -645,6 +645,14 @@ const RuleData kFindingRules[] = {
      "data volume must belong to the new user.",
      "Read the note and check the service after hardening.", "note", "",
      nullptr},
+    {"extends-file", "ExtendsAnotherFile",
+     "Service extends a service of another file",
+     "extends: {file: ...} takes settings from a file harden does not read "
+     "with this one; a user, a mount or read_only set there may disagree "
+     "with what harden adds here.",
+     "Check the extended service, or harden the other file too and compare "
+     "with `docker compose config`.",
+     "note", "", nullptr},
     {"x-harden-invalid", "InvalidXHarden",
      "The service's x-harden is not valid",
      "x-harden must be false, or a mapping with skip (a list of controls) and "

@@ -56,6 +56,14 @@ std::optional<bool> NoNewPrivileges(std::string_view opt) {
   return std::nullopt;
 }
 
+}  // namespace
+
+bool IsAdvice(const Finding& f) {
+  return f.id == "image-note" || f.id == "extends-file";
+}
+
+namespace {
+
 class Resolver {
  public:
   Resolver(const ServiceFacts& f, const Baseline& b, const ImageFacts& images,
@@ -70,6 +78,13 @@ class Resolver {
   }
 
   ServicePlan Run() {
+    if (!f_.hardened_in.empty()) {
+      // The base file hardens the merged service, and reports on it.
+      Skip("all", fmt::format("hardened in {}, which docker compose merges "
+                              "this file into by default",
+                              f_.hardened_in));
+      return plan_;
+    }
     Findings();
     if (f_.opt_out) {
       Skip("all", "the service opts out with x-harden: false");
@@ -77,6 +92,13 @@ class Resolver {
            f_.line);
       return plan_;
     }
+    if (f_.extends_file)
+      Note("extends-file",
+           fmt::format("extends {}, which harden does not read: check that "
+                       "what it sets there (a user, mounts, read_only) agrees "
+                       "with what is added here",
+                       f_.extends_file->value),
+           f_.extends_file->line);
     if (!f_.skip.empty())
       Note("opt-out",
            fmt::format("x-harden skips {}{}", Join(f_.skip),

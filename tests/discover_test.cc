@@ -162,6 +162,46 @@ TEST(DiscoverTest, UnreadableDirectoryIsAnErrorAndTheWalkGoesOn) {
   EXPECT_EQ("cannot read directory: Permission denied", errors[0].message);
 }
 
+// The pair docker compose reads with no -f: the folder's Compose file it
+// picks, and the first override file (compose-go's order).
+TEST(DiscoverTest, MergedWithPairsTheDefaultFileAndItsOverride) {
+  using harden::MergedWith;
+  using Role = harden::Pairing::Role;
+  ScopedTempDir root;
+  Touch(root, "a/compose.yaml");
+  Touch(root, "a/docker-compose.yml");  // not picked: compose.yaml wins
+  Touch(root, "a/compose.override.yaml");
+  Touch(root, "a/docker-compose.override.yml");  // not picked either
+  Touch(root, "a/compose.prod.yaml");
+  EXPECT_EQ(Role::kBase, MergedWith(root / "a/compose.yaml").role);
+  EXPECT_EQ(root / "a/compose.override.yaml",
+            MergedWith(root / "a/compose.yaml").other);
+  EXPECT_EQ(Role::kOverride, MergedWith(root / "a/compose.override.yaml").role);
+  EXPECT_EQ(root / "a/compose.yaml",
+            MergedWith(root / "a/compose.override.yaml").other);
+  for (const char* alone : {"a/docker-compose.yml", "a/docker-compose.override.yml",
+                            "a/compose.prod.yaml"})
+    EXPECT_EQ(Role::kNone, MergedWith(root / alone).role) << alone;
+
+  Touch(root, "b/compose.override.yml");  // an override with no base
+  EXPECT_EQ(Role::kNone, MergedWith(root / "b/compose.override.yml").role);
+  Touch(root, "c/compose.yaml");  // a base with no override
+  EXPECT_EQ(Role::kNone, MergedWith(root / "c/compose.yaml").role);
+  Touch(root, "d/docker-compose.yaml");
+  Touch(root, "d/compose.override.yml");
+  Touch(root, "d/compose.override.yaml");  // .yml is first
+  EXPECT_EQ(root / "d/compose.override.yml",
+            MergedWith(root / "d/docker-compose.yaml").other);
+
+  // Relative paths keep their form.
+  std::string cwd = fs::current_path().string();
+  fs::current_path(root / "a");
+  EXPECT_EQ("compose.override.yaml", MergedWith("compose.yaml").other);
+  fs::current_path(root.path());
+  EXPECT_EQ("a/compose.yaml", MergedWith("a/compose.override.yaml").other);
+  fs::current_path(cwd);
+}
+
 TEST(DiscoverTest, DefaultComposeFileFollowsDockerComposeOrder) {
   ScopedTempDir root;
   EXPECT_EQ("", DefaultComposeFile(root.path()));

@@ -4,6 +4,7 @@
 // a baseline) and `explain.txt` (the expected --explain output).
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -88,6 +89,39 @@ GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ExplainTest);
 }  // namespace
 
 namespace {
+
+// docker compose reads a folder's compose.yaml merged with its
+// compose.override.yaml (testdata/override-pair). The base file is hardened
+// for the merged services, keeping the explicit choices of either file
+// (a user, read_only: false, an opt-out, an image that only the override
+// names) and mounting no tmpfs over a volume of the other; the override
+// file is hardened only for the service it alone defines. The merged
+// configuration is judged by docker-compose itself.
+TEST(OverridePairTest, HardensWhatDockerComposeMerges) {
+  const fs::path dir = fs::path(TestdataDir()) / "override-pair";
+  harden_test::ScopedTempDir tmp;
+  for (const char* f : {"compose.yaml", "compose.override.yaml"})
+    fs::copy_file(dir / f, fs::path(tmp.path()) / f);
+  auto r = harden_test::RunHarden({"--write", "."}, tmp.path());
+  ASSERT_EQ(0, r.exit_code) << r.err;
+  for (const char* f : {"compose.yaml", "compose.override.yaml"})
+    EXPECT_EQ(ReadAll((dir / "expected" / f).string()), ReadAll(tmp / f)) << f;
+  EXPECT_EQ(0, harden_test::RunHarden({"--check", "."}, tmp.path()).exit_code);
+
+  if (std::system("command -v docker-compose >/dev/null") != 0) {
+    if (std::getenv("CI")) FAIL() << "docker-compose is needed in CI";
+    GTEST_SKIP() << "docker-compose is not installed";
+  }
+  fs::create_directories(tmp / "db");  // the build context
+  const std::string merged = tmp / "merged.yaml";
+  const std::string cmd = "cd '" + tmp.path() +
+                          "' && docker-compose config > merged.yaml 2>&1";
+  ASSERT_EQ(0, std::system(cmd.c_str())) << ReadAll(merged);
+  std::string text = ReadAll(merged);
+  for (size_t at; (at = text.find(tmp.path())) != std::string::npos;)
+    text.replace(at, tmp.path().size(), "{DIR}");
+  EXPECT_EQ(ReadAll((dir / "expected/merged.yaml").string()), text);
+}
 
 TEST(StrictBaselineTest, CheckFailsOnFindingsEvenWhenHardened) {
   fs::path dir = fs::path(TestdataDir()) / "baseline-strict";

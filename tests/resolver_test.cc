@@ -85,6 +85,40 @@ TEST(ResolverTest, PlainBaselineForAnUnknownImage) {
   EXPECT_TRUE(Added(p, "cap_add").empty());
 }
 
+// A service the base file also defines is hardened there, for the merged
+// service: its override file adds nothing and reports nothing.
+TEST(ResolverTest, ServiceHardenedInTheBaseFileGetsNothingHere) {
+  ServiceFacts f = Facts("nginx");
+  f.privileged = Located{"true", 4};
+  f.hardened_in = "compose.yaml";
+  ServicePlan p = Resolve(f, Default(), TestImages());
+  ASSERT_EQ(1u, p.decisions.size());
+  EXPECT_EQ("all", p.decisions[0].key);
+  EXPECT_EQ(Action::kSkip, p.decisions[0].action);
+  EXPECT_EQ("hardened in compose.yaml, which docker compose merges this file "
+            "into by default",
+            p.decisions[0].reason);
+  EXPECT_TRUE(p.findings.empty());
+  EXPECT_FALSE(p.HasAdditions());
+}
+
+// harden does not read the file a service extends: it says so, as advice
+// that never fails a --check, and hardens the rest as usual.
+TEST(ResolverTest, ExtendingAnotherFileIsAdvice) {
+  ServiceFacts f = Facts("example/app");
+  f.extends_file = Located{"service \"web\" of common.yaml", 5};
+  ServicePlan p = Resolve(f, Default(), TestImages());
+  ASSERT_EQ(1u, p.findings.size());
+  EXPECT_EQ("extends-file", p.findings[0].id);
+  EXPECT_EQ(5, p.findings[0].line);
+  EXPECT_EQ("extends service \"web\" of common.yaml, which harden does not "
+            "read: check that what it sets there (a user, mounts, read_only) "
+            "agrees with what is added here",
+            p.findings[0].message);
+  EXPECT_TRUE(IsAdvice(p.findings[0]));
+  EXPECT_THAT(Added(p, "user"), ElementsAre("1000:1000"));
+}
+
 TEST(ResolverTest, ExplicitUserIsKeptEvenRoot) {
   ServiceFacts f = Facts("example/app");
   f.user = Located{"root", 5};

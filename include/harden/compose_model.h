@@ -103,9 +103,21 @@ struct ServiceFacts {
   std::vector<InheritedMount> inherited_mounts;
   /// Keys the service sets (own or merged), for set-if-absent rules.
   std::vector<std::string> keys;
+  /// Set when another file hardens this service: the base file that docker
+  /// compose merges this one into (this service is defined in both).
+  std::string hardened_in;
+  /// `extends: {file: F, service: S}`: what S sets in F is out of reach.
+  std::optional<Located> extends_file;  ///< "S of F"
 };
 
 ServiceFacts ReadFacts(const ServiceNode& service);
+
+/// The service as docker compose reads it when `over`, from a file merged
+/// after this one, defines it too (the Compose specification's merge
+/// rules): what `over` sets wins, lists are appended, volumes replace those
+/// with the same target, keys add up, `x-harden` from `over` wins. Values
+/// from `over` are in another file, so they have no line here.
+ServiceFacts MergeFacts(ServiceFacts base, ServiceFacts over);
 
 }  // namespace harden
 

@@ -40,6 +40,18 @@ std::string CleanPath(const std::string& path);
 /// The file `docker compose` would read in `dir`, or empty.
 std::string DefaultComposeFile(const std::string& dir);
 
+/// With no -f, docker compose reads a folder's Compose file (see
+/// DefaultComposeFile) and its override file (the first of
+/// compose.override.yml, compose.override.yaml, docker-compose.override.yml,
+/// docker-compose.override.yaml), merged. For either file of such a pair,
+/// the other one.
+struct Pairing {
+  enum class Role : unsigned char { kNone, kBase, kOverride };
+  Role role = Role::kNone;  ///< what `path` is in the pair
+  std::string other;        ///< the other file's path
+};
+Pairing MergedWith(const std::string& path);
+
 }  // namespace harden
 
 #endif  // HARDEN_DISCOVER_H_

@@ -8,9 +8,11 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "harden/baseline.h"
+#include "harden/compose_model.h"
 #include "harden/diagnostic.h"
 #include "harden/edit.h"
 #include "harden/image_facts.h"
@@ -40,10 +42,34 @@ struct FileResult {
 /// mode each service gets those additions itself.
 enum class Target { kBaseFile, kOverlay };
 
+/// The file docker compose merges with this one by default (a folder's
+/// Compose file and its override file, see MergedWith()), as far as
+/// hardening this one needs it.
+struct Partner {
+  enum class Role : unsigned char {
+    kBase,      ///< this file is the base; the partner overrides it
+    kOverride,  ///< this file overrides the partner
+  };
+  Role role = Role::kBase;
+  std::string name;  ///< the partner's file name, for notes and reasons
+  /// The partner's services. kBase: merged into this file's services of
+  /// the same name. kOverride: those this file must leave to the base.
+  std::unordered_map<std::string, ServiceFacts> services;
+};
+
+/// Reads the partner's text for a file of role `role`. Errors carry a line
+/// and column but no path.
+Expected<Partner> ReadPartner(std::string text, Partner::Role role,
+                              std::string name);
+
 /// Hardens one file's text. Errors carry a line and column but no path.
+/// With a partner, the file is hardened as docker compose reads it by
+/// default: a base file for its services merged with the override's, an
+/// override file only for the services the base does not define.
 Expected<FileResult> HardenText(std::string input, const Baseline& baseline,
                                 const ImageFacts& images,
-                                Target target = Target::kBaseFile);
+                                Target target = Target::kBaseFile,
+                                const Partner* partner = nullptr);
 
 /// The first invalid UTF-8 sequence (or NUL byte) in `text`, as a diagnostic.
 std::optional<Diagnostic> CheckEncoding(const SourceText& text);

@@ -61,6 +61,10 @@ struct Finding {
   int line = 0;
 };
 
+/// Advice rather than a finding about the service itself (a note on its
+/// image, a file harden does not read): it never fails a --check.
+bool IsAdvice(const Finding& f);
+
 struct ServicePlan {
   std::string service;
   int line = 0;

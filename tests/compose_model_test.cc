@@ -1,0 +1,100 @@
+// The model as the resolver sees it: services read through merge keys and
+// aliases, and two files merged as docker compose merges them.
+#include "harden/compose_model.h"
+
+#include <algorithm>
+#include <map>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "harden/document.h"
+
+namespace harden {
+namespace {
+
+using ::testing::ElementsAre;
+
+std::vector<std::string> Values(const std::vector<Located>& v) {
+  std::vector<std::string> out;
+  for (const Located& l : v) out.push_back(l.value);
+  return out;
+}
+
+// The facts of every service of `yaml`, by name.
+std::map<std::string, ServiceFacts> FactsOf(const std::string& yaml) {
+  auto doc = ParseDocument(yaml);
+  EXPECT_TRUE(doc.ok());
+  auto model = LocateServices(doc.value());
+  EXPECT_TRUE(model.ok());
+  std::map<std::string, ServiceFacts> out;
+  for (const ServiceNode& s : model->service_nodes) out[s.name] = ReadFacts(s);
+  return out;
+}
+
+TEST(MergeFactsTest, TheLaterFileWinsAppendsAndAddsUp) {
+  auto base = FactsOf(R"(services:
+  web:
+    image: nginx
+    user: "0:0"
+    cap_add: [NET_ADMIN]
+    tmpfs: [/tmp]
+    volumes:
+      - data:/var/lib/web
+)")["web"];
+  auto over = FactsOf(R"(services:
+  web:
+    image: nginx:alpine
+    read_only: false
+    cap_add: [SYS_TIME]
+    volumes:
+      - ./data:/var/lib/web
+      - ./cache:/var/cache/nginx
+)")["web"];
+  ServiceFacts m = MergeFacts(base, over);
+  EXPECT_EQ("web", m.name);
+  EXPECT_EQ(2, m.line);  // the service is where the base file defines it
+  ASSERT_TRUE(m.image && m.user && m.read_only);
+  EXPECT_EQ("nginx:alpine", m.image->value);
+  EXPECT_EQ(0, m.image->line);  // in the other file: no line here
+  EXPECT_EQ("0:0", m.user->value);
+  EXPECT_EQ(4, m.user->line);
+  EXPECT_EQ("false", m.read_only->value);
+  EXPECT_THAT(Values(m.cap_add), ElementsAre("NET_ADMIN", "SYS_TIME"));
+  EXPECT_THAT(Values(m.tmpfs), ElementsAre("/tmp"));
+  // Volumes are unique by target.
+  EXPECT_THAT(Values(m.volume_targets),
+              ElementsAre("/var/lib/web", "/var/cache/nginx"));
+  EXPECT_NE(m.keys.end(), std::find(m.keys.begin(), m.keys.end(), "read_only"));
+  EXPECT_NE(m.keys.end(), std::find(m.keys.begin(), m.keys.end(), "user"));
+}
+
+TEST(MergeFactsTest, XHardenOfTheLaterFileCounts) {
+  auto base = FactsOf("services:\n  a:\n    x-harden: {skip: [user]}\n"
+                      "  b:\n    image: redis\n")["a"];
+  auto off = FactsOf("services:\n  a:\n    x-harden: false\n")["a"];
+  EXPECT_TRUE(MergeFacts(base, off).opt_out);
+  auto more = FactsOf("services:\n  a:\n    x-harden:\n      skip: [read_only]\n"
+                      "      reason: writes to /srv\n")["a"];
+  ServiceFacts m = MergeFacts(base, more);
+  EXPECT_FALSE(m.opt_out);
+  EXPECT_THAT(m.skip, ElementsAre("user", "read_only"));
+  EXPECT_EQ("writes to /srv", m.skip_reason);
+  // Without x-harden, the later file changes nothing of it.
+  auto none = FactsOf("services:\n  a:\n    ports: [\"80:80\"]\n")["a"];
+  EXPECT_THAT(MergeFacts(base, none).skip, ElementsAre("user"));
+}
+
+TEST(ReadFactsTest, ExtendsOfAnotherFileIsNamedWithItsLine) {
+  auto f = FactsOf("services:\n  app:\n    image: x\n    extends:\n"
+                   "      file: common.yaml\n      service: web\n"
+                   "  near:\n    extends: app\n")["app"];
+  ASSERT_TRUE(f.extends_file);
+  EXPECT_EQ("service \"web\" of common.yaml", f.extends_file->value);
+  EXPECT_EQ(5, f.extends_file->line);  // where the file is named
+  EXPECT_FALSE(FactsOf("services:\n  a: {}\n  b:\n    extends: a\n")["b"]
+                   .extends_file);
+}
+
+}  // namespace
+}  // namespace harden
