@@ -70,6 +70,8 @@ struct Outcome {
   bool wrote = false;
   /// --write: the file's ticket in the WriteBatch until it is in place.
   std::optional<size_t> ticket;
+  /// Overlay mode, for the reports: the override file and its new text.
+  std::optional<FileReport::Overlay> report_overlay;
 };
 
 // --write stages files in a WriteBatch and puts them in place this many at
@@ -355,6 +357,9 @@ void Settle(Outcome& oc, const Options& o, bool report, bool fail_on_findings) {
   if (report) {
     oc.notes = r.notes;
     std::string().swap(r.output);
+    if (!o.override_file.empty())
+      oc.report_overlay = FileReport::Overlay{
+          oc.overlay, oc.changed ? oc.output : std::string()};
     return;
   }
   oc.notes = std::move(r.notes);
@@ -605,9 +610,11 @@ int Run(Options o, std::ostream& out, std::ostream& err) {
 
   std::vector<FileReport> reports;
   if (report) {
-    for (const Diagnostic& d : errors) reports.push_back({d.path, nullptr, d});
+    for (const Diagnostic& d : errors)
+      reports.push_back({d.path, nullptr, d, std::nullopt});
     for (const Outcome& oc : outcomes)
-      reports.push_back({oc.path, oc.result ? &*oc.result : nullptr, oc.error});
+      reports.push_back({oc.path, oc.result ? &*oc.result : nullptr, oc.error,
+                         oc.report_overlay});
   }
   if (o.format == "json") out << JsonReport(reports, baseline.value());
   if (o.format == "sarif") out << SarifReport(reports, baseline.value());

@@ -307,6 +307,13 @@ struct FileView {
   std::vector<ServiceView> services;
 };
 
+// Whether hardening changes something on disk: the file, or in overlay
+// mode its override file.
+bool Changes(const FileReport& f) {
+  if (f.overlay) return !f.overlay->text.empty();
+  return f.result && f.result->changed();
+}
+
 FileView MakeView(const FileReport& report) {
   FileView v;
   v.report = &report;
@@ -952,13 +959,12 @@ struct Summary {
 Json FileJson(const FileView& v, Summary* sum) {
   const FileReport& f = *v.report;
   const FileResult* r = v.result;
-  const char* status = f.error             ? "error"
-                       : r && r->changed() ? "changed"
-                                           : "unchanged";
+  const bool changed = Changes(f);
+  const char* status = f.error ? "error" : changed ? "changed" : "unchanged";
   ++sum->files;
   if (f.error)
     ++sum->failed;
-  else if (r && r->changed())
+  else if (changed)
     ++sum->changed;
   else
     ++sum->unchanged;
@@ -983,8 +989,9 @@ Json FileJson(const FileView& v, Summary* sum) {
     Json changes = Json::Array(), kept = Json::Array(), skipped = Json::Array();
     for (const Decision& d : p.decisions) {
       if (d.action == Action::kAdd) {
-        std::optional<int> line;
-        if (auto off = ChangeOffset(s, d.key)) line = v.locator->At(*off).line;
+        std::optional<int> line;  // where it goes; not in this file (overlay)
+        if (auto off = ChangeOffset(s, d.key); off && !f.overlay)
+          line = v.locator->At(*off).line;
         changes.Push(DecisionJson(d, line, true));
         ++sum->changes;
       } else {
@@ -1001,7 +1008,7 @@ Json FileJson(const FileView& v, Summary* sum) {
     }
     sum->findings += p.findings.size();
     ++sum->services;
-    if (r->changed() && p.HasAdditions()) ++sum->services_hardened;
+    if (changed && p.HasAdditions()) ++sum->services_hardened;
     Json sj = Json::Object();
     sj.Set("name", p.service)
         .Set("line", p.line)
@@ -1014,8 +1021,12 @@ Json FileJson(const FileView& v, Summary* sum) {
   }
   j.Set("services", std::move(services));
 
+  if (f.overlay && changed)
+    j.Set("overlay", Json::Object()
+                         .Set("path", f.overlay->path)
+                         .Set("text", f.overlay->text));
   Json edits = Json::Array();
-  if (r) {
+  if (r && !f.overlay) {
     for (const Edit& e : r->edits) {
       Position at = v.locator->At(e.offset);
       edits.Push(Json::Object()
@@ -1097,11 +1108,15 @@ std::string SarifReport(const std::vector<FileReport>& files,
                              .Set("locations", Json::Array().Push(SarifLocation(
                                                    uri, std::nullopt))));
 
+    const bool changed = Changes(f);
     for (const ServiceView& s : v.services) {
       const ServicePlan& p = *s.plan;
-      std::optional<Json> fix = SarifFix(v, s, uri);
+      // The edits are this file's; in overlay mode it never changes.
+      std::optional<Json> fix =
+          f.overlay ? std::nullopt : SarifFix(v, s, uri);
       Position at = ServicePosition(v, s);
       for (const Addition& a : Additions(p)) {
+        if (!changed) break;  // an overlay that is up to date hardens it
         std::string id = ControlRuleId(a.key);
         size_t index = rules.Index(id);
         Json r = Json::Object();
@@ -1189,11 +1204,14 @@ std::string GithubReport(const std::vector<FileReport>& files,
     if (!v.result) continue;
     for (const std::string& note : v.result->notes)
       command("notice", f.path, 0, 0, "", note);
+    const bool changed = Changes(f);
     for (const ServiceView& s : v.services) {
       const ServicePlan& p = *s.plan;
-      for (const Addition& a : Additions(p))
+      for (const Addition& a : Additions(p)) {
+        if (!changed) break;  // an overlay that is up to date hardens it
         command("warning", f.path, p.line, 0, "harden: " + ControlRuleId(a.key),
                 AdditionMessage(p, a));
+      }
       for (const Finding& fd : p.findings) {
         const Rule& rule = rules.at(rules.Index(fd.id));
         command(rule.level == "note" ? "notice" : "warning", f.path,

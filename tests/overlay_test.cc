@@ -15,6 +15,7 @@
 
 #include "harden/baseline.h"
 #include "harden/image_facts.h"
+#include "harden/report.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;
@@ -286,6 +287,37 @@ TEST_F(OverlayCliTest, EmptiesTheOverlayOnceTheBaseIsHardened) {
   EXPECT_EQ(0, none.exit_code);
   EXPECT_EQ("", none.out);
   EXPECT_FALSE(fs::exists(dir_ / "compose.hardening.yaml"));
+}
+
+// The reports say what overlay mode does: the base file never changes, the
+// overlay does until it is written; then nothing is left to fix, and only
+// the findings remain (so code-scanning alerts close).
+TEST_F(OverlayCliTest, ReportsDescribeTheOverlayNotTheBaseFile) {
+  const std::string text = Run({"--stdout", "compose.yaml"}).out;
+  auto before = Run({"--check", "--format", "json", "compose.yaml"});
+  EXPECT_EQ(1, before.exit_code) << before.err;
+  EXPECT_NE(std::string::npos, before.out.find(R"("status": "changed")"));
+  EXPECT_NE(std::string::npos, before.out.find(R"("path": "compose.hardening.yaml")"))
+      << before.out;
+  EXPECT_NE(std::string::npos, before.out.find(harden::JsonQuote(text)));
+  EXPECT_NE(std::string::npos, before.out.find(R"("edits": [])"));
+  EXPECT_EQ(std::string::npos, before.out.find(R"("offset")"));  // no base edit
+  auto sarif = Run({"--format", "sarif", "compose.yaml"});
+  EXPECT_NE(std::string::npos, sarif.out.find(R"("ruleId": "baseline/user")"));
+  EXPECT_EQ(std::string::npos, sarif.out.find(R"("fixes")"));
+
+  ASSERT_EQ(0, Run({"--write", "compose.yaml"}).exit_code);
+  auto after = Run({"--check", "--format", "json", "compose.yaml"});
+  EXPECT_EQ(0, after.exit_code) << after.err;
+  EXPECT_NE(std::string::npos, after.out.find(R"("status": "unchanged")"));
+  EXPECT_EQ(std::string::npos, after.out.find(R"("overlay")"));
+  EXPECT_NE(std::string::npos, after.out.find(R"("services_hardened": 0)"));
+  sarif = Run({"--format", "sarif", "compose.yaml"});
+  EXPECT_EQ(std::string::npos, sarif.out.find(R"("ruleId": "baseline/)"));
+  EXPECT_NE(std::string::npos, sarif.out.find(R"("ruleId": "runs-as-root")"));
+  auto github = Run({"--format", "github", "compose.yaml"});
+  EXPECT_EQ(std::string::npos, github.out.find("title=harden%3A baseline/"));
+  EXPECT_NE(std::string::npos, github.out.find("title=harden%3A runs-as-root"));
 }
 
 TEST_F(OverlayCliTest, StdoutPrintsTheOverlay) {

@@ -909,6 +909,9 @@ TEST(ReportSchemaTest, SmallReportsMatchTheirSchemas) {
       {"/abs/legacy.yaml", &legacy, std::nullopt},
       {"b/compose.yaml", &bom,
        Diagnostic{"b/compose.hardening.yaml", 0, 0, "not ours"}},
+      // Overlay mode, the override file to write.
+      {"o/compose.yaml", &r, std::nullopt,
+       FileReport::Overlay{"o/compose.hardening.yaml", "services: {}\n"}},
   };
   Validation json = Validate(JsonReport(files, TestBaseline()), kJsonSchema);
   EXPECT_EQ(0, json.exit_code) << json.output;

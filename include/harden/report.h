@@ -22,6 +22,14 @@ struct FileReport {
   std::string path;
   const FileResult* result = nullptr;
   std::optional<Diagnostic> error;
+  /// Overlay mode (--override-file): the file itself never changes; the
+  /// hardening is in the override file at `path`, whose new text is `text`
+  /// when it must change (else empty: it is up to date, or not needed).
+  struct Overlay {
+    std::string path;
+    std::string text;
+  };
+  std::optional<Overlay> overlay;
 };
 
 /// Version of the JSON report's schema; bump on incompatible changes.
