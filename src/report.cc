@@ -1008,7 +1008,7 @@ Json FileJson(const FileView& v, Summary* sum) {
     }
     sum->findings += p.findings.size();
     ++sum->services;
-    if (changed && p.HasAdditions()) ++sum->services_hardened;
+    if (!f.error && changed && p.HasAdditions()) ++sum->services_hardened;
     Json sj = Json::Object();
     sj.Set("name", p.service)
         .Set("line", p.line)

@@ -390,6 +390,20 @@ TEST(JsonReportTest, ErrorsNotesAndUnchangedFiles) {
             From(out, "  \"files\": ["));
 }
 
+// A file hardened but not written (a full disk) counts as failed, and its
+// services as not hardened.
+TEST(JsonReportTest, AFileThatCouldNotBeWrittenHardensNoService) {
+  FileResult r = Harden(kCompose);
+  ASSERT_TRUE(r.changed());
+  std::string json = JsonReport(
+      {{"c.yaml", &r,
+        Diagnostic{"c.yaml", 0, 0, "cannot write file: No space left on device"},
+        std::nullopt}},
+      TestBaseline());
+  EXPECT_NE(std::string::npos, json.find("\"failed\": 1,")) << json;
+  EXPECT_NE(std::string::npos, json.find("\"services_hardened\": 0,")) << json;
+}
+
 // Verifies that columns count bytes from after a byte order mark, while
 // offsets count the mark, and that two services on one line each get an edit.
 TEST(JsonReportTest, ColumnsCountBytesAndSkipTheByteOrderMark) {
