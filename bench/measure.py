@@ -165,70 +165,62 @@ def main():
 
     cli = {}
     print("== harden (command line), %d runs each" % R)
-    for k in "abc":
-        for mode in ("diff", "write"):
-            # --write on (b) writes 10,000 files (batched: two syncs of the
-            # file system per 64 files). It runs BENCH_WRITE_REPS times.
-            reps = min(R, a.write_reps) if (k, mode) == ("b", "write") else R
-            # The runs of --jobs 1 and --jobs 2 alternate, so that a change
-            # in the machine's load strikes both alike.
-            runs = {1: [], 2: []}
-            for _ in range(reps):
-                for jobs in (1, 2):
-                    if mode == "diff":
-                        argv = [harden, "--jobs", str(jobs)] + args_for(k)
-                    else:
-                        # A fresh copy before each run, untimed, and synced,
-                        # so harden's own syncs do not also flush the copy.
-                        paths = copy_corpus(k)
-                        os.sync()
-                        argv = [harden, "--write", "--jobs", str(jobs)] + paths
-                    runs[jobs].append(median_runs(argv, 1))
-            for jobs in (1, 2):
-                rr = runs[jobs]
-                res = {"wall": statistics.median(r["wall"] for r in rr),
-                       "walls": [r["wall"] for r in rr],
-                       "cpu": statistics.median(r["cpu"] for r in rr),
-                       "rss": max(r["rss"] for r in rr),
-                       "codes": sorted(set(c for r in rr for c in r["codes"])),
-                       "stderr_tail": rr[-1]["stderr_tail"],
-                       "corpus": k, "mode": mode, "jobs": jobs, "runs": len(rr)}
-                cli[(k, mode, jobs)] = res
-                print("   %s %-5s -j%d  %8s ms (CPU %8s ms)  peak RSS %6.1f MB  exit %s"
-                      % (k, mode, jobs, fmt_ms(res["wall"]), fmt_ms(res["cpu"]), res["rss"] / MB,
-                         ",".join(res["codes"])))
-    shutil.rmtree(work, ignore_errors=True)
-
-    # ---- --write on (b) again, the copy in memory (tmpfs): what harden's
-    # own writing costs and how it scales, without the disk's share (on an
-    # ext4 without a journal, mounted with discard, replacing a file costs a
-    # synchronous discard, and creating one scans the inodes freed in the
-    # last minutes). Context for the --jobs target, not a target itself.
+    # --write on (b) runs once more with the copy in memory (tmpfs): what
+    # harden's own writing costs and how it scales, without the disk's share
+    # (on an ext4 without a journal, mounted with discard, replacing a file
+    # costs a synchronous discard, and creating one scans the inodes freed
+    # in the last minutes). Context for the --jobs target, not a target.
     shm = "/dev/shm"
+    shm_work = None
     if os.path.isdir(shm) and os.access(shm, os.W_OK) and \
             shutil.disk_usage(shm).free > 4 * info["b"]["bytes"]:
         shm_work = os.path.join(shm, "harden-bench-%d" % os.getpid())
         os.makedirs(shm_work)
-        runs = {1: [], 2: []}
-        for _ in range(min(R, a.write_reps)):
+    cases = [(k, mode) for k in "abc" for mode in ("diff", "write")]
+    if shm_work:
+        cases.append(("b", "write, tmpfs"))
+    # Repetition by repetition, every case in turn, and within a case the
+    # runs of --jobs 1 and --jobs 2 alternate: on a shared machine the load
+    # changes over tens of seconds, and this way a slow spell strikes all
+    # corpora and both job counts alike (the linearity target compares (c)
+    # with (b); the --jobs targets compare -j2 with -j1).
+    runs = {(k, mode, jobs): [] for k, mode in cases for jobs in (1, 2)}
+    for rep in range(R):
+        for k, mode in cases:
+            # --write on (b) writes 10,000 files; it runs BENCH_WRITE_REPS
+            # times.
+            if k == "b" and mode != "diff" and rep >= a.write_reps:
+                continue
             for jobs in (1, 2):
-                paths = copy_corpus("b", shm_work)
-                runs[jobs].append(median_runs([harden, "--write", "--jobs", str(jobs)] + paths, 1))
-                shutil.rmtree(paths[0])
-        shutil.rmtree(shm_work, ignore_errors=True)
+                paths = None
+                if mode == "diff":
+                    argv = [harden, "--jobs", str(jobs)] + args_for(k)
+                else:
+                    # A fresh copy before each run, untimed, and synced, so
+                    # harden's own syncs do not also flush the copy.
+                    paths = copy_corpus(k, shm_work if mode == "write, tmpfs" else None)
+                    os.sync()
+                    argv = [harden, "--write", "--jobs", str(jobs)] + paths
+                runs[(k, mode, jobs)].append(median_runs(argv, 1))
+                if mode == "write, tmpfs":
+                    shutil.rmtree(paths[0])  # memory, not disk
+    for k, mode in cases:
         for jobs in (1, 2):
-            rr = runs[jobs]
+            rr = runs[(k, mode, jobs)]
             res = {"wall": statistics.median(r["wall"] for r in rr),
                    "walls": [r["wall"] for r in rr],
                    "cpu": statistics.median(r["cpu"] for r in rr),
                    "rss": max(r["rss"] for r in rr),
                    "codes": sorted(set(c for r in rr for c in r["codes"])),
                    "stderr_tail": rr[-1]["stderr_tail"],
-                   "corpus": "b", "mode": "write, tmpfs", "jobs": jobs, "runs": len(rr)}
-            cli[("b", "write, tmpfs", jobs)] = res
-            print("   b write -j%d on tmpfs  %8s ms (CPU %8s ms)  peak RSS %6.1f MB  exit %s"
-                  % (jobs, fmt_ms(res["wall"]), fmt_ms(res["cpu"]), res["rss"] / MB,
+                   "corpus": k, "mode": mode, "jobs": jobs, "runs": len(rr)}
+            cli[(k, mode, jobs)] = res
+            print("   %s %-12s -j%d  %8s ms (CPU %8s ms)  peak RSS %6.1f MB  exit %s"
+                  % (k, mode, jobs, fmt_ms(res["wall"]), fmt_ms(res["cpu"]), res["rss"] / MB,
                      ",".join(res["codes"])))
+    shutil.rmtree(work, ignore_errors=True)
+    if shm_work:
+        shutil.rmtree(shm_work, ignore_errors=True)
 
     # ---- the floor and the in-process pipeline (Google Benchmark)
     # At least 5 repetitions: a pass over (b) or (c) is one iteration of a
