@@ -238,7 +238,7 @@ std::string OverlayDiff(const std::optional<std::string>& old_text,
   if (c) out += "\033[1m";
   out += fmt::format(
       "diff --git a/{0} b/{0}\nnew file mode 100644\n--- /dev/null\n+++ b/{0}{1}",
-      path, path.find(' ') == std::string::npos ? "" : "\t");
+      path, DiffNameEnd(path));
   if (c) out += "\033[m";
   out += "\n";
   std::string header = lines.size() == 1

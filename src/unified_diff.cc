@@ -188,16 +188,18 @@ void DiffRegion(const SourceText& src, size_t first, size_t last_excl,
 
 }  // namespace
 
+const char* DiffNameEnd(const std::string& path) {
+  return path.find(' ') == std::string::npos ? "" : "\t";
+}
+
 std::string UnifiedDiff(const SourceText& source, const EditList& edits,
                         const std::string& path, const DiffOptions& options) {
   if (edits.empty()) return {};
   std::string out;
   const bool c = options.color;
   if (c) out += "\033[1m";
-  // As git does: a name with a space ends in a tab on the ---/+++ lines,
-  // or `patch` takes only its first word for the file name.
-  const char* end = path.find(' ') == std::string::npos ? "" : "\t";
-  out += fmt::format("diff --git a/{0} b/{0}\n--- a/{0}{1}\n+++ b/{0}{1}\n", path, end);
+  out += fmt::format("diff --git a/{0} b/{0}\n--- a/{0}{1}\n+++ b/{0}{1}\n", path,
+                     DiffNameEnd(path));
   if (c) out.insert(out.size() - 1, "\033[m");
   const size_t header_size = out.size();
   // Room for the whole diff, so that it never moves while it grows (a copy

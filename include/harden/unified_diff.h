@@ -16,6 +16,10 @@ struct DiffOptions {
   bool color = false;
 };
 
+/// What follows a file name on a diff's ---/+++ lines: a tab when the name
+/// has a space, as git writes it, or `patch` takes only its first word.
+const char* DiffNameEnd(const std::string& path);
+
 /// The diff between `source` and `source` with `edits` applied, labelled
 /// a/`path` and b/`path`. Empty when there are no edits.
 std::string UnifiedDiff(const SourceText& source, const EditList& edits,
