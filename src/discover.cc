@@ -77,6 +77,12 @@ struct Found {
   bool link = false;   ///< the path is a symlink
   dev_t dev = 0;
   ino_t ino = 0;
+
+  void Take(const struct stat& st) {
+    known = true;
+    dev = st.st_dev;
+    ino = st.st_ino;
+  }
 };
 
 Found IdentifyNamed(std::string path) {
@@ -85,9 +91,7 @@ Found IdentifyNamed(std::string path) {
   struct stat st, lst;
   if (f.path == "-" || stat(f.path.c_str(), &st) != 0)
     return f;  // reading it reports what is wrong
-  f.known = true;
-  f.dev = st.st_dev;
-  f.ino = st.st_ino;
+  f.Take(st);
   f.link = lstat(f.path.c_str(), &lst) == 0 && S_ISLNK(lst.st_mode);
   return f;
 }
@@ -100,7 +104,8 @@ std::string Join(const std::string& dir, const char* name) {
 // What the entry `n` of the directory open as `dirfd` is, following a
 // symlink: DT_DIR, DT_REG, or DT_UNKNOWN for anything else (a dangling
 // link, a FIFO). A symlinked directory is DT_UNKNOWN: the walk never enters
-// one, so it cannot loop. A symlink to a file gets its target's identity in
+// one, so it cannot loop. A file already stat'ed here (a symlink's target,
+// or any file where the file system gives no type) gets its identity in
 // `found`. False when the entry cannot be looked at.
 bool Classify(int dirfd, const char* n, unsigned char d_type,
               unsigned char* type, Found* found) {
@@ -110,29 +115,26 @@ bool Classify(int dirfd, const char* n, unsigned char d_type,
     if (fstatat(dirfd, n, &st, AT_SYMLINK_NOFOLLOW) != 0) return false;
     *type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG
           : S_ISLNK(st.st_mode) ? DT_LNK : DT_UNKNOWN;
+    if (*type == DT_REG) found->Take(st);
   }
   if (*type != DT_LNK) return true;
   found->link = true;
   *type = DT_UNKNOWN;
   if (fstatat(dirfd, n, &st, 0) == 0 && S_ISREG(st.st_mode)) {
     *type = DT_REG;
-    found->known = true;
-    found->dev = st.st_dev;
-    found->ino = st.st_ino;
+    found->Take(st);
   }
   return true;
 }
 
 // Fills in the identity of a file found in the directory open as `dirfd`
-// (a symlink has its target's already). False when it cannot be looked at:
-// a directory that can be listed but not entered.
+// (unless Classify already did). False when it cannot be looked at: a
+// directory that can be listed but not entered.
 bool Identify(int dirfd, const char* n, Found* found) {
   if (found->known) return true;
   struct stat st;
   if (fstatat(dirfd, n, &st, AT_SYMLINK_NOFOLLOW) != 0) return false;
-  found->known = true;
-  found->dev = st.st_dev;
-  found->ino = st.st_ino;
+  found->Take(st);
   return true;
 }
 
