@@ -134,6 +134,11 @@ std::string DisplayPath(const std::string& path) {
   return path;
 }
 
+// How messages name a file: standard input is "<stdin>".
+std::string Shown(const std::string& path) {
+  return path == "-" ? "<stdin>" : path;
+}
+
 std::string BaseName(const std::string& path) {
   size_t slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
@@ -268,7 +273,7 @@ Outcome ProcessFile(const std::string& path, const Options& o,
                     bool color, WriteBatch* batch) {
   Outcome oc;
   oc.path = path;
-  const std::string shown = path == "-" ? "<stdin>" : path;
+  const std::string shown = Shown(path);
   try {
     auto text = ReadFile(path);
     if (!text) {
@@ -349,7 +354,7 @@ void Settle(Outcome& oc, const Options& o, bool report, bool fail_on_findings) {
       oc.has_findings = true;
       if (say)
         oc.failing += fmt::format("{}:{}: finding [{}]: service \"{}\": {}\n",
-                                  oc.path == "-" ? "<stdin>" : oc.path, f.line,
+                                  Shown(oc.path), f.line,
                                   f.id, p.service, f.message);
     }
   }
@@ -475,8 +480,7 @@ int Run(Options o, std::ostream& out, std::ostream& err) {
       return;
     }
     for (const std::string& n : oc.notes)
-      err << fmt::format("{}: note: {}\n", oc.path == "-" ? "<stdin>" : oc.path,
-                         n);
+      err << fmt::format("{}: note: {}\n", Shown(oc.path), n);
     err << oc.failing;
     findings += oc.findings;
     has_findings |= oc.has_findings;
