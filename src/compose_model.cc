@@ -285,46 +285,79 @@ void Unlocate(std::vector<Located>* v) {
   for (Located& l : *v) l.line = 0;
 }
 
-void Append(std::vector<Located>* to, std::vector<Located> from) {
-  Unlocate(&from);
-  to->insert(to->end(), std::make_move_iterator(from.begin()),
-             std::make_move_iterator(from.end()));
+constexpr std::optional<Located> ServiceFacts::*kScalars[] = {
+    &ServiceFacts::image,        &ServiceFacts::user,
+    &ServiceFacts::read_only,    &ServiceFacts::privileged,
+    &ServiceFacts::network_mode, &ServiceFacts::pid,
+    &ServiceFacts::ipc,          &ServiceFacts::userns_mode};
+constexpr std::vector<Located> ServiceFacts::*kLists[] = {
+    &ServiceFacts::cap_add, &ServiceFacts::cap_drop,
+    &ServiceFacts::security_opt, &ServiceFacts::tmpfs,
+    &ServiceFacts::volume_sources};
+
+// Compose's merge of `over` into `base`, for the values (not the service's
+// name, line or errors). `same_file`: the values of `over` keep their lines.
+void Combine(ServiceFacts* base, ServiceFacts over, bool same_file) {
+  for (auto field : kScalars) {
+    if (!same_file) Unlocate(&(over.*field));
+    if (over.*field) base->*field = std::move(over.*field);
+  }
+  for (auto field : kLists) {
+    if (!same_file) Unlocate(&(over.*field));
+    auto& to = base->*field;
+    to.insert(to.end(), std::make_move_iterator((over.*field).begin()),
+              std::make_move_iterator((over.*field).end()));
+  }
+  // Volumes are unique by target: the later mount replaces one with the
+  // same target, so the targets are a set.
+  for (Located& t : over.volume_targets) {
+    auto same = std::find_if(
+        base->volume_targets.begin(), base->volume_targets.end(),
+        [&](const Located& b) { return b.value == t.value; });
+    if (!same_file) t.line = 0;
+    if (same == base->volume_targets.end())
+      base->volume_targets.push_back(std::move(t));
+    else if (same_file)
+      *same = std::move(t);
+  }
+  for (std::string& k : over.keys)
+    if (std::find(base->keys.begin(), base->keys.end(), k) == base->keys.end())
+      base->keys.push_back(std::move(k));
+  // x-harden: a mapping merges (skip appended, reason replaced), `false`
+  // replaces.
+  if (over.opt_out) {
+    base->opt_out = true;
+  } else if (!over.skip.empty() || !over.skip_reason.empty()) {
+    base->opt_out = false;
+    base->skip.insert(base->skip.end(), over.skip.begin(), over.skip.end());
+    if (!over.skip_reason.empty()) base->skip_reason = std::move(over.skip_reason);
+  }
 }
 
 }  // namespace
 
 ServiceFacts MergeFacts(ServiceFacts base, ServiceFacts over) {
-  for (auto field : {&ServiceFacts::image, &ServiceFacts::user,
-                     &ServiceFacts::read_only, &ServiceFacts::privileged,
-                     &ServiceFacts::network_mode, &ServiceFacts::pid,
-                     &ServiceFacts::ipc, &ServiceFacts::userns_mode}) {
-    Unlocate(&(over.*field));
-    if (over.*field) base.*field = std::move(over.*field);
-  }
-  Append(&base.cap_add, std::move(over.cap_add));
-  Append(&base.cap_drop, std::move(over.cap_drop));
-  Append(&base.security_opt, std::move(over.security_opt));
-  Append(&base.tmpfs, std::move(over.tmpfs));
-  // Volumes are unique by target: the later file's mount replaces one with
-  // the same target, so the targets are a set.
-  for (Located& t : over.volume_targets)
-    if (std::none_of(base.volume_targets.begin(), base.volume_targets.end(),
-                     [&](const Located& b) { return b.value == t.value; }))
-      base.volume_targets.push_back({std::move(t.value), 0});
-  Append(&base.volume_sources, std::move(over.volume_sources));
-  for (std::string& k : over.keys)
-    if (std::find(base.keys.begin(), base.keys.end(), k) == base.keys.end())
-      base.keys.push_back(std::move(k));
-  // x-harden: a mapping merges (skip appended, reason replaced), `false`
-  // replaces. Its errors are the other file's to report.
-  if (over.opt_out) {
-    base.opt_out = true;
-  } else if (!over.skip.empty() || !over.skip_reason.empty()) {
-    base.opt_out = false;
-    base.skip.insert(base.skip.end(), over.skip.begin(), over.skip.end());
-    if (!over.skip_reason.empty()) base.skip_reason = std::move(over.skip_reason);
-  }
+  // The errors of `over` are the other file's to report.
+  Combine(&base, std::move(over), /*same_file=*/false);
   return base;
+}
+
+ServiceFacts ExtendFacts(const ServiceFacts& base, ServiceFacts own) {
+  ServiceFacts out = base;
+  for (auto field : kScalars)
+    if (out.*field) (out.*field)->inherited = true;
+  for (auto field : kLists)
+    for (Located& l : out.*field) l.inherited = true;
+  for (Located& l : out.volume_targets) l.inherited = true;
+  out.name = std::move(own.name);
+  out.line = own.line;
+  out.x_harden_error = std::move(own.x_harden_error);
+  out.extends_file = std::move(own.extends_file);
+  out.hardened_in = std::move(own.hardened_in);
+  out.inherited_mounts = std::move(own.inherited_mounts);
+  out.extended = base.name;
+  Combine(&out, std::move(own), /*same_file=*/true);
+  return out;
 }
 
 }  // namespace harden

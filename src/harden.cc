@@ -73,7 +73,12 @@ class ServicePipeline {
                   const ImageFacts& images, Target target,
                   const Partner* partner)
       : planner_(src), baseline_(baseline), images_(images), target_(target),
-        partner_(partner) {}
+        partner_(partner),
+        // A service extended by one further down must keep its facts until
+        // then; a file that never says `extends` (or could, in a quoted
+        // key's escapes) keeps none.
+        keep_facts_(src.view().find("extends") != std::string_view::npos ||
+                    src.view().find('\\') != std::string_view::npos) {}
 
   // One entry of `services`, in file order. An error is kept for later
   // (EntryError(), Finish()): the parse goes on, because a YAML error
@@ -89,6 +94,7 @@ class ServicePipeline {
     plans_.emplace_back();
     state_.push_back(kNew);
     mounts_.emplace_back();
+    if (keep_facts_) facts_.emplace_back();
     Waiting& w = waiting_[i];
     w.node = std::move(entry.value());
     w.extends = w.node.mapping ? ExtendedService(w.node.mapping) : "";
@@ -201,6 +207,13 @@ class ServicePipeline {
   void ResolveOne(size_t i) {
     const ServiceNode& s = waiting_.at(i).node;
     ServiceFacts f = ReadFacts(s);
+    // What the service it extends sets, as Compose reads it: inherited
+    // (nothing through a cycle). Within this file: an override file's
+    // changes to that service do not reach this one.
+    const size_t base = BaseOf(i);
+    const bool extends = base != std::string::npos && state_[base] >= kResolved;
+    if (extends && keep_facts_) f = ExtendFacts(facts_[base], std::move(f));
+    if (keep_facts_) facts_[i] = f;
     if (partner_) {
       auto other = partner_->services.find(f.name);
       if (other != partner_->services.end()) {
@@ -210,22 +223,16 @@ class ServicePipeline {
           f.hardened_in = partner_->name;
       }
     }
-    // What the service it extends passes on (nothing through a cycle).
-    const size_t base = BaseOf(i);
-    const std::vector<Mount>* inherited =
-        base != std::string::npos && state_[base] >= kResolved ? &mounts_[base]
-                                                               : nullptr;
-    if (inherited)
-      for (const Mount& m : *inherited)
+    // The mounts harden gives the services it extends come with it too.
+    if (extends)
+      for (const Mount& m : mounts_[base])
         f.inherited_mounts.push_back({m.path, m.line, plans_[m.service].service});
     plans_[i] = harden::Resolve(f, baseline_, images_, texts_);
     state_[i] = kResolved;
-    // What it passes on: the mounts it has, inherits, or (in the base file)
-    // gains.
+    // What it passes on: the mounts it inherits or (in the base file) gains;
+    // those written in it go with its facts.
     std::vector<Mount>& out = mounts_[i];
-    for (const Located& t : f.tmpfs) out.push_back({t.value, t.line, i});
-    for (const Located& v : f.volume_targets) out.push_back({v.value, v.line, i});
-    if (inherited) out.insert(out.end(), inherited->begin(), inherited->end());
+    if (extends) out = mounts_[base];
     for (const Decision& d : plans_[i].decisions)
       if (target_ == Target::kBaseFile && d.key == "tmpfs" &&
           d.action == Action::kAdd)
@@ -241,6 +248,8 @@ class ServicePipeline {
   std::deque<ServicePlan> plans_;  // stable: the planner points into it
   std::vector<State> state_;
   std::vector<std::vector<Mount>> mounts_;
+  const bool keep_facts_;
+  std::vector<ServiceFacts> facts_;  // as written, when keep_facts_
   std::unordered_map<std::string, size_t> index_;  // service name -> number
   std::map<size_t, Waiting> waiting_;              // in file order
   std::unordered_set<const Node*> waiting_maps_;   // their own mappings

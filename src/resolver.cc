@@ -151,6 +151,12 @@ class Resolver {
     plan_.decisions.push_back(std::move(d));
     return plan_.decisions.back();
   }
+  // Who wrote a value: the service, or the one it extends.
+  std::string Who(const Located& v) const {
+    return v.inherited ? fmt::format("service \"{}\", which this one extends,",
+                                     f_.extended)
+                       : "the service";
+  }
   std::string ImageSource() const {
     return image_ ? image_->source : std::string();
   }
@@ -222,7 +228,8 @@ class Resolver {
       runs_as_root_ = IsRootUser(f_.user->value);
       uid_ = f_.user->value;
       Push("user", Action::kKeep,
-           fmt::format("the service sets user \"{}\" explicitly", f_.user->value),
+           fmt::format("{} sets user \"{}\" explicitly", Who(*f_.user),
+                       f_.user->value),
            f_.user->line)
           .values = {f_.user->value};
       if (runs_as_root_)
@@ -276,7 +283,10 @@ class Resolver {
       if (!Has(have, NormalizeCapability(c)) && !Has(have, "ALL"))
         missing.push_back(c);
     if (missing.empty()) {
-      Push("cap_drop", Action::kKeep, "the service already drops them",
+      Push("cap_drop", Action::kKeep,
+           f_.cap_drop.empty()
+               ? "the service already drops them"
+               : fmt::format("{} already drops them", Who(f_.cap_drop[0])),
            f_.cap_drop.empty() ? 0 : f_.cap_drop[0].line)
           .values = have;
       return;
@@ -291,7 +301,7 @@ class Resolver {
   void CapAdd() {
     for (const Located& c : f_.cap_add)
       Push("cap_add", Action::kKeep,
-           fmt::format("the service adds {} explicitly", c.value), c.line)
+           fmt::format("{} adds {} explicitly", Who(c), c.value), c.line)
           .values = {c.value};
     if (Has(skip_, "cap_add") || Has(skip_, "cap_drop")) return;
     std::vector<std::string> have = Caps(f_.cap_add);
@@ -331,9 +341,11 @@ class Resolver {
       auto nnp = NoNewPrivileges(o.value);
       if (!nnp) continue;
       Push("security_opt", Action::kKeep,
-           *nnp ? "the service already forbids privilege escalation"
-                : "the service allows privilege escalation explicitly "
-                  "(no-new-privileges:false)",
+           *nnp ? fmt::format("{} already forbids privilege escalation",
+                              Who(o))
+                : fmt::format("{} allows privilege escalation explicitly "
+                              "(no-new-privileges:false)",
+                              Who(o)),
            o.line)
           .values = {o.value};
       if (!*nnp)
@@ -358,8 +370,8 @@ class Resolver {
       Push("read_only", Action::kKeep,
            IsInterpolated(f_.read_only->value)
                ? "read_only comes from a variable; it is kept"
-               : fmt::format("the service sets read_only: {} explicitly",
-                             f_.read_only->value),
+               : fmt::format("{} sets read_only: {} explicitly",
+                             Who(*f_.read_only), f_.read_only->value),
            f_.read_only->line)
           .values = {f_.read_only->value};
       return;
@@ -383,7 +395,12 @@ class Resolver {
       for (const Located& v : f_.volume_targets)
         if (MountPath(v.value) == p) {
           Push("tmpfs", Action::kSkip,
-               fmt::format("a volume already mounts {}", p), v.line)
+               v.inherited
+                   ? fmt::format("a volume of service \"{}\", which this one "
+                                 "extends, already mounts {}",
+                                 f_.extended, p)
+                   : fmt::format("a volume already mounts {}", p),
+               v.line)
               .values = {p};
           return;
         }
@@ -400,7 +417,7 @@ class Resolver {
         for (const Located& t : f_.tmpfs)
           if (MountPath(t.value) == p)
             Push("tmpfs", Action::kKeep,
-                 fmt::format("the service already mounts a tmpfs at {}", p),
+                 fmt::format("{} already mounts a tmpfs at {}", Who(t), p),
                  t.line)
                 .values = {t.value};
         return;

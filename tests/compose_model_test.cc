@@ -85,6 +85,51 @@ TEST(MergeFactsTest, XHardenOfTheLaterFileCounts) {
   EXPECT_THAT(MergeFacts(base, none).skip, ElementsAre("user"));
 }
 
+// `extends` within a file: the extender's own values win, lists add up,
+// and what comes from the base keeps its line and is marked inherited.
+TEST(ExtendFactsTest, OwnValuesWinAndInheritedOnesAreMarked) {
+  auto facts = FactsOf(R"(services:
+  app:
+    image: nginx
+    user: root
+    read_only: false
+    cap_add: [NET_ADMIN]
+    volumes:
+      - cache:/var/cache/nginx
+      - ./conf:/etc/nginx
+    x-harden: {skip: [tmpfs]}
+  web:
+    extends: app
+    read_only: true
+    cap_add: [SYS_TIME]
+    volumes:
+      - ./web.conf:/etc/nginx
+)");
+  ServiceFacts m = ExtendFacts(facts["app"], facts["web"]);
+  EXPECT_EQ("web", m.name);
+  EXPECT_EQ(11, m.line);
+  EXPECT_EQ("app", m.extended);
+  ASSERT_TRUE(m.image && m.user && m.read_only);
+  EXPECT_EQ("nginx", m.image->value);
+  EXPECT_TRUE(m.image->inherited);
+  EXPECT_EQ(4, m.user->line);
+  EXPECT_TRUE(m.user->inherited);
+  EXPECT_EQ("true", m.read_only->value);  // its own wins
+  EXPECT_EQ(13, m.read_only->line);
+  EXPECT_FALSE(m.read_only->inherited);
+  EXPECT_THAT(Values(m.cap_add), ElementsAre("NET_ADMIN", "SYS_TIME"));
+  EXPECT_TRUE(m.cap_add[0].inherited);
+  EXPECT_FALSE(m.cap_add[1].inherited);
+  // Its own volume replaces the base's at the same target.
+  EXPECT_THAT(Values(m.volume_targets),
+              ElementsAre("/var/cache/nginx", "/etc/nginx"));
+  EXPECT_TRUE(m.volume_targets[0].inherited);
+  EXPECT_FALSE(m.volume_targets[1].inherited);
+  EXPECT_EQ(16, m.volume_targets[1].line);
+  EXPECT_THAT(m.skip, ElementsAre("tmpfs"));
+  EXPECT_NE(m.keys.end(), std::find(m.keys.begin(), m.keys.end(), "user"));
+}
+
 TEST(ReadFactsTest, ExtendsOfAnotherFileIsNamedWithItsLine) {
   auto f = FactsOf("services:\n  app:\n    image: x\n    extends:\n"
                    "      file: common.yaml\n      service: web\n"

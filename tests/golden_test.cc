@@ -123,6 +123,26 @@ TEST(OverridePairTest, HardensWhatDockerComposeMerges) {
   EXPECT_EQ(ReadAll((dir / "expected/merged.yaml").string()), text);
 }
 
+// Services that extend another of the same file inherit what it sets
+// (testdata/extends-explicit): the user and read_only: false that the base
+// chose explicitly stay in force for its extenders, and an extender's own
+// read_only: true gets the tmpfs its image needs. docker-compose judges the
+// result as it resolves `extends`.
+TEST(ExtendsTest, ExtendersKeepTheChoicesOfTheirBase) {
+  const fs::path dir = fs::path(TestdataDir()) / "extends-explicit";
+  if (std::system("command -v docker-compose >/dev/null") != 0) {
+    if (std::getenv("CI")) FAIL() << "docker-compose is needed in CI";
+    GTEST_SKIP() << "docker-compose is not installed";
+  }
+  harden_test::ScopedTempDir tmp;
+  fs::copy_file(dir / "expected.yaml", fs::path(tmp.path()) / "compose.yaml");
+  const std::string merged = tmp / "merged.yaml";
+  const std::string cmd = "cd '" + tmp.path() +
+                          "' && docker-compose config > merged.yaml 2>&1";
+  ASSERT_EQ(0, std::system(cmd.c_str())) << ReadAll(merged);
+  EXPECT_EQ(ReadAll((dir / "merged.yaml").string()), ReadAll(merged));
+}
+
 TEST(StrictBaselineTest, CheckFailsOnFindingsEvenWhenHardened) {
   fs::path dir = fs::path(TestdataDir()) / "baseline-strict";
   auto r = RunInProcess({"--baseline", "strict", "--check",

@@ -130,6 +130,36 @@ TEST(ResolverTest, ExplicitUserIsKeptEvenRoot) {
   EXPECT_TRUE(HasFinding(p, "runs-as-root"));
 }
 
+// What a service inherits through `extends` is an explicit choice too, and
+// the reason names where it was made.
+TEST(ResolverTest, ChoicesOfTheExtendedServiceAreKeptAndNamed) {
+  ServiceFacts f = Facts("example/app");
+  f.extended = "base";
+  f.user = Located{"root", 5, /*inherited=*/true};
+  f.read_only = Located{"false", 6, /*inherited=*/true};
+  f.volume_targets = {{"/tmp", 8, /*inherited=*/true}};
+  ServicePlan p = Resolve(f, Default(), TestImages());
+  const Decision* user = Find(p, "user", Action::kKeep);
+  ASSERT_TRUE(user);
+  EXPECT_EQ("service \"base\", which this one extends, sets user \"root\" "
+            "explicitly",
+            user->reason);
+  EXPECT_EQ(5, user->line);
+  const Decision* ro = Find(p, "read_only", Action::kKeep);
+  ASSERT_TRUE(ro);
+  EXPECT_EQ("service \"base\", which this one extends, sets read_only: false "
+            "explicitly",
+            ro->reason);
+  const Decision* tmp = Find(p, "tmpfs", Action::kSkip);
+  ASSERT_TRUE(tmp);
+  EXPECT_EQ("a volume of service \"base\", which this one extends, already "
+            "mounts /tmp",
+            tmp->reason);
+  EXPECT_TRUE(Added(p, "user").empty());
+  EXPECT_TRUE(Added(p, "read_only").empty());
+  EXPECT_TRUE(Added(p, "tmpfs").empty());
+}
+
 TEST(ResolverTest, ReadOnlyFalseAndNnpFalseAreKept) {
   ServiceFacts f = Facts("example/app");
   f.read_only = Located{"false", 4};

@@ -16,10 +16,13 @@
 namespace harden {
 
 /// A value as the resolver sees it, with the 1-based line it was written on
-/// (which may be in an anchor the service merges).
+/// (which may be in an anchor the service merges, or in the service it
+/// extends).
 struct Located {
   std::string value;
   int line = 0;
+  /// Written in the service this one extends (ServiceFacts::extended).
+  bool inherited = false;
 };
 
 /// One service key as written in the document.
@@ -108,6 +111,9 @@ struct ServiceFacts {
   std::string hardened_in;
   /// `extends: {file: F, service: S}`: what S sets in F is out of reach.
   std::optional<Located> extends_file;  ///< "S of F"
+  /// The service of this file that this one extends, when its values are
+  /// read in (ExtendFacts); they are marked `inherited`.
+  std::string extended;
 };
 
 ServiceFacts ReadFacts(const ServiceNode& service);
@@ -118,6 +124,13 @@ ServiceFacts ReadFacts(const ServiceNode& service);
 /// with the same target, keys add up, `x-harden` from `over` wins. Values
 /// from `over` are in another file, so they have no line here.
 ServiceFacts MergeFacts(ServiceFacts base, ServiceFacts over);
+
+/// The service as Compose reads it when `own` extends `base`, a service of
+/// the same file (`base` with what it extends already read in): what `own`
+/// sets wins, lists are appended, volumes replace those with the same
+/// target, keys add up. The values from `base` keep their lines and are
+/// marked inherited; name, line and errors are `own`'s.
+ServiceFacts ExtendFacts(const ServiceFacts& base, ServiceFacts own);
 
 }  // namespace harden
 
