@@ -354,7 +354,6 @@ ServiceFacts ExtendFacts(const ServiceFacts& base, ServiceFacts own) {
   out.x_harden_error = std::move(own.x_harden_error);
   out.extends_file = std::move(own.extends_file);
   out.hardened_in = std::move(own.hardened_in);
-  out.inherited_mounts = std::move(own.inherited_mounts);
   out.extended = base.name;
   Combine(&out, std::move(own), /*same_file=*/true);
   return out;

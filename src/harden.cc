@@ -93,7 +93,6 @@ class ServicePipeline {
     index_.emplace(entry->name, i);  // the parser rejects a duplicate
     plans_.emplace_back();
     state_.push_back(kNew);
-    mounts_.emplace_back();
     if (keep_facts_) facts_.emplace_back();
     Waiting& w = waiting_[i];
     w.node = std::move(entry.value());
@@ -144,12 +143,6 @@ class ServicePipeline {
   struct Waiting {
     ServiceNode node;
     std::string extends;  ///< the service of this file it extends, if any
-  };
-  // A mount that a service passes on to those that extend it.
-  struct Mount {
-    std::string path;
-    int line;
-    size_t service;  ///< where it comes from
   };
 
   // The service `i` extends in this file, or npos.
@@ -223,20 +216,13 @@ class ServicePipeline {
           f.hardened_in = partner_->name;
       }
     }
-    // The mounts harden gives the services it extends come with it too.
-    if (extends)
-      for (const Mount& m : mounts_[base])
-        f.inherited_mounts.push_back({m.path, m.line, plans_[m.service].service});
     plans_[i] = harden::Resolve(f, baseline_, images_, texts_);
     state_[i] = kResolved;
-    // What it passes on: the mounts it inherits or (in the base file) gains;
-    // those written in it go with its facts.
-    std::vector<Mount>& out = mounts_[i];
-    if (extends) out = mounts_[base];
-    for (const Decision& d : plans_[i].decisions)
-      if (target_ == Target::kBaseFile && d.key == "tmpfs" &&
-          d.action == Action::kAdd)
-        for (const std::string& v : d.values) out.push_back({v, 0, i});
+    // What harden adds to it in this file comes with it to the services
+    // that extend it (what an overlay file adds does not: Compose resolves
+    // `extends` in each file before it merges them).
+    if (keep_facts_ && target_ == Target::kBaseFile)
+      AddGains(plans_[i], &facts_[i]);
   }
 
   EditPlanner planner_;
@@ -247,7 +233,6 @@ class ServicePipeline {
   std::shared_ptr<TextPool> texts_ = std::make_shared<TextPool>();
   std::deque<ServicePlan> plans_;  // stable: the planner points into it
   std::vector<State> state_;
-  std::vector<std::vector<Mount>> mounts_;
   const bool keep_facts_;
   std::vector<ServiceFacts> facts_;  // as written, when keep_facts_
   std::unordered_map<std::string, size_t> index_;  // service name -> number

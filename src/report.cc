@@ -660,6 +660,15 @@ const RuleData kFindingRules[] = {
      "Check the extended service, or harden the other file too and compare "
      "with `docker compose config`.",
      "note", "", nullptr},
+    {"inherited-hardening", "InheritedHardening",
+     "Service inherits hardening it opts out of",
+     "The service extends another service of the same file and so inherits "
+     "what harden adds to that one (a user, read_only, capability lists), "
+     "though it opts out of it with x-harden, or its image runs as a user of "
+     "its own. harden cannot take an inherited value away in this service.",
+     "Skip the control for the extended service too (`x-harden: {skip: "
+     "[user]}`), or set the value in this service explicitly.",
+     "warning", "", nullptr},
     {"x-harden-invalid", "InvalidXHarden",
      "The service's x-harden is not valid",
      "x-harden must be false, or a mapping with skip (a list of controls) and "

@@ -64,11 +64,32 @@ bool IsAdvice(const Finding& f) {
 
 namespace {
 
+// The service without what harden adds to the service it extends, when it
+// inherits some: each service carries its own hardening, so that it reads
+// as hardened on its own (to a reviewer, a scanner that does not follow
+// `extends`, and after the `extends` goes). Empty when nothing is gained.
+std::optional<ServiceFacts> WithoutGains(const ServiceFacts& f) {
+  auto gained = [](const Located& l) { return l.gained; };
+  auto any = [&](const std::vector<Located>& v) {
+    return std::any_of(v.begin(), v.end(), gained);
+  };
+  if (!(f.user && f.user->gained) && !(f.read_only && f.read_only->gained) &&
+      !any(f.cap_drop) && !any(f.cap_add) && !any(f.security_opt) &&
+      !any(f.tmpfs))
+    return std::nullopt;
+  ServiceFacts out = f;
+  if (out.user && out.user->gained) out.user.reset();
+  if (out.read_only && out.read_only->gained) out.read_only.reset();
+  for (auto* v : {&out.cap_drop, &out.cap_add, &out.security_opt, &out.tmpfs})
+    v->erase(std::remove_if(v->begin(), v->end(), gained), v->end());
+  return out;
+}
+
 class Resolver {
  public:
   Resolver(const ServiceFacts& f, const Baseline& b, const ImageFacts& images,
            std::shared_ptr<TextPool> texts)
-      : f_(f), b_(b) {
+      : all_(f), own_(WithoutGains(f)), f_(own_ ? *own_ : f), b_(b) {
     plan_.texts = texts ? std::move(texts) : std::make_shared<TextPool>();
     plan_.service = f.name;
     plan_.line = f.line;
@@ -90,6 +111,12 @@ class Resolver {
       Skip("all", "the service opts out with x-harden: false");
       Note("opt-out", "x-harden: false: the service is left as it is",
            f_.line);
+      std::string what;
+      for (const std::string& w :
+           {GainedOf("user"), GainedOf("cap_drop"), GainedOf("cap_add"),
+            GainedOf("security_opt"), GainedOf("read_only"), GainedOf("tmpfs")})
+        if (!w.empty()) what += (what.empty() ? "" : ", ") + w;
+      if (!what.empty()) Inherits(what, "it opts out with x-harden: false");
       return plan_;
     }
     if (f_.extends_file)
@@ -126,7 +153,30 @@ class Resolver {
     Skip(key, fmt::format("x-harden skips {}{}", key,
                           f_.skip_reason.empty() ? ""
                                                  : ": " + f_.skip_reason));
+    const std::string what = GainedOf(key);
+    if (!what.empty()) Inherits(what, fmt::format("x-harden skips {}", key));
     return true;
+  }
+  // What harden adds to the service this one extends under `key`, as
+  // words: "user \"1000:1000\"", "cap_drop ALL", or empty.
+  std::string GainedOf(const std::string& key) const {
+    auto one = [&](const std::optional<Located>& v, const char* format) {
+      return v && v->gained ? fmt::format(fmt::runtime(format), v->value)
+                            : std::string();
+    };
+    auto list = [&](const std::vector<Located>& v) {
+      std::string out;
+      for (const Located& l : v)
+        if (l.gained) out += (out.empty() ? key + " " : ", ") + l.value;
+      return out;
+    };
+    if (key == "user") return one(all_.user, "user \"{}\"");
+    if (key == "read_only") return one(all_.read_only, "read_only: {}");
+    if (key == "cap_drop") return list(all_.cap_drop);
+    if (key == "cap_add") return list(all_.cap_add);
+    if (key == "security_opt") return list(all_.security_opt);
+    if (key == "tmpfs") return list(all_.tmpfs);
+    return {};
   }
   void Skip(const std::string& key, std::string reason) {
     Decision d;
@@ -150,6 +200,17 @@ class Resolver {
     d.line = line;
     plan_.decisions.push_back(std::move(d));
     return plan_.decisions.back();
+  }
+  // This service inherits `what`, which harden adds to the one it extends,
+  // although `why` (an opt-out, an image with a user of its own) says it
+  // should not have it: harden cannot take it away here.
+  void Inherits(const std::string& what, const std::string& why) {
+    Note("inherited-hardening",
+         fmt::format("inherits the {} that harden adds to service \"{}\", "
+                     "which it extends, though {}; skip it for \"{}\" too "
+                     "(x-harden) or set it here",
+                     what, f_.extended, why, f_.extended),
+         f_.line);
   }
   // Who wrote a value: the service, or the one it extends.
   std::string Who(const Located& v) const {
@@ -220,22 +281,52 @@ class Resolver {
   bool RunsAsRoot() const { return runs_as_root_; }
 
   void User() {
-    if (Skipped("user")) {
-      runs_as_root_ = !f_.user || IsRootUser(f_.user->value);
+    // A user harden adds to the service this one extends comes with it,
+    // unless this one sets one: reconcile.
+    const size_t first = plan_.decisions.size();
+    DecideUser(f_.user);
+    const std::optional<Located>& gained = all_.user;
+    if (!gained || !gained->gained || Has(skip_, "user")) return;
+    Decision* d = nullptr;
+    for (size_t i = first; i < plan_.decisions.size(); ++i)
+      if (plan_.decisions[i].key == "user") d = &plan_.decisions[i];
+    if (d && d->action == Action::kAdd) return;  // its own wins
+    const std::string what = fmt::format("user \"{}\"", gained->value);
+    runs_as_root_ = IsRootUser(gained->value);
+    if (d && d->action == Action::kSkip && image_ && image_->root) {
+      // It would start as another user; its own default, explicitly.
+      d->action = Action::kAdd;
+      d->values = {"0:0"};
+      d->reason = Text(fmt::format(
+          "image {} must start as root, and would otherwise inherit the {} "
+          "that harden adds to service \"{}\"",
+          image_->name, what, f_.extended));
+      runs_as_root_ = true;
       return;
     }
-    if (f_.user) {
-      runs_as_root_ = IsRootUser(f_.user->value);
-      uid_ = f_.user->value;
+    Inherits(what, d ? std::string(d->reason)
+                     : "harden would give it no user of its own");
+  }
+
+  // The user decision for a service whose own (or inherited) user is
+  // `user`.
+  void DecideUser(const std::optional<Located>& user) {
+    if (Skipped("user")) {
+      runs_as_root_ = !user || IsRootUser(user->value);
+      return;
+    }
+    if (user) {
+      runs_as_root_ = IsRootUser(user->value);
+      uid_ = user->value;
       Push("user", Action::kKeep,
-           fmt::format("{} sets user \"{}\" explicitly", Who(*f_.user),
-                       f_.user->value),
-           f_.user->line)
-          .values = {f_.user->value};
+           fmt::format("{} sets user \"{}\" explicitly", Who(*user),
+                       user->value),
+           user->line)
+          .values = {user->value};
       if (runs_as_root_)
         Note("runs-as-root",
-             fmt::format("user \"{}\" runs the service as root", f_.user->value),
-             f_.user->line);
+             fmt::format("user \"{}\" runs the service as root", user->value),
+             user->line);
       return;
     }
     if (image_ && image_->image_user) {
@@ -283,11 +374,9 @@ class Resolver {
       if (!Has(have, NormalizeCapability(c)) && !Has(have, "ALL"))
         missing.push_back(c);
     if (missing.empty()) {
+      const Located& first = f_.cap_drop[0];  // `have` is not empty
       Push("cap_drop", Action::kKeep,
-           f_.cap_drop.empty()
-               ? "the service already drops them"
-               : fmt::format("{} already drops them", Who(f_.cap_drop[0])),
-           f_.cap_drop.empty() ? 0 : f_.cap_drop[0].line)
+           fmt::format("{} already drops them", Who(first)), first.line)
           .values = have;
       return;
     }
@@ -385,6 +474,15 @@ class Resolver {
   }
 
   void Tmpfs() {
+    // A tmpfs harden gives the service this one extends, where a volume of
+    // this one's own mounts: Docker refuses two mounts at one path.
+    for (const Located& t : all_.tmpfs)
+      for (const Located& v : f_.volume_targets)
+        if (t.gained && !v.inherited &&
+            MountPath(t.value) == MountPath(v.value))
+          Inherits("tmpfs " + t.value,
+                   fmt::format("a volume of its own mounts {} (line {})",
+                               MountPath(v.value), v.line));
     if (b_.tmpfs.empty() && !(image_ && read_only_)) return;
     if (Skipped("tmpfs")) return;
     std::vector<std::string> mounted;
@@ -392,6 +490,16 @@ class Resolver {
     auto want = [&](const std::string& path, std::string reason,
                     std::string source) {
       std::string p = MountPath(path);
+      // One that harden gives the service this one extends comes with it.
+      for (const Located& t : all_.tmpfs)
+        if (t.gained && MountPath(t.value) == p) {
+          Push("tmpfs", Action::kSkip,
+               fmt::format("service \"{}\", which this one extends, already "
+                           "mounts {}",
+                           f_.extended, p))
+              .values = {p};
+          return;
+        }
       for (const Located& v : f_.volume_targets)
         if (MountPath(v.value) == p) {
           Push("tmpfs", Action::kSkip,
@@ -401,15 +509,6 @@ class Resolver {
                                  f_.extended, p)
                    : fmt::format("a volume already mounts {}", p),
                v.line)
-              .values = {p};
-          return;
-        }
-      for (const InheritedMount& m : f_.inherited_mounts)
-        if (MountPath(m.path) == p) {
-          Push("tmpfs", Action::kSkip,
-               fmt::format("service \"{}\", which this one extends, already "
-                           "mounts {}", m.service, p),
-               m.line)
               .values = {p};
           return;
         }
@@ -477,7 +576,9 @@ class Resolver {
         Note("image-note", w, f_.line);
   }
 
-  const ServiceFacts& f_;
+  const ServiceFacts& all_;  // with what it inherits from harden's additions
+  const std::optional<ServiceFacts> own_;
+  const ServiceFacts& f_;  // without: what decisions are made on
   const Baseline& b_;
   std::optional<ImageFact> image_;
   std::vector<std::string> skip_;
@@ -521,6 +622,30 @@ std::string NormalizeCapability(std::string_view cap) {
   // means every capability ("CAP_ALL" is no capability at all).
   if (out.compare(0, 4, "CAP_") == 0 && out != "CAP_ALL") out.erase(0, 4);
   return out;
+}
+
+void AddGains(const ServicePlan& plan, ServiceFacts* facts) {
+  auto gain = [](const std::string& value) {
+    Located l{value, 0};
+    l.gained = true;
+    return l;
+  };
+  for (const Decision& d : plan.decisions) {
+    if (d.action != Action::kAdd) continue;
+    std::vector<Located>* list = d.key == "cap_drop"       ? &facts->cap_drop
+                                 : d.key == "cap_add"      ? &facts->cap_add
+                                 : d.key == "security_opt" ? &facts->security_opt
+                                 : d.key == "tmpfs"        ? &facts->tmpfs
+                                                           : nullptr;
+    if (list)
+      for (const std::string& v : d.values) list->push_back(gain(v));
+    else if (d.key == "user")
+      facts->user = gain(d.values[0]);
+    else if (d.key == "read_only")
+      facts->read_only = gain(d.values[0]);
+    // A key of the baseline's `set:` is added to each service that lacks
+    // it, extenders included.
+  }
 }
 
 ServicePlan Resolve(const ServiceFacts& facts, const Baseline& baseline,

@@ -36,6 +36,10 @@ images:
     match: [caddy]
     source: "caddy source"
     caps: [NET_BIND_SERVICE]
+  - name: rootonly
+    match: [example/root-only]
+    source: "root-only source"
+    root: true
   - name: bitnami
     match: ["bitnami/*"]
     source: "bitnami source"
@@ -158,6 +162,101 @@ TEST(ResolverTest, ChoicesOfTheExtendedServiceAreKeptAndNamed) {
   EXPECT_TRUE(Added(p, "user").empty());
   EXPECT_TRUE(Added(p, "read_only").empty());
   EXPECT_TRUE(Added(p, "tmpfs").empty());
+}
+
+// The facts of a service that extends `base` (example/app) after harden
+// hardened it with the default baseline.
+ServiceFacts ExtenderOfHardenedBase(const std::string& image) {
+  ServiceFacts base = Facts("example/app");
+  base.name = "base";
+  AddGains(Resolve(base, Default(), TestImages()), &base);
+  ServiceFacts own = Facts(image);
+  own.name = "web";
+  own.line = 9;
+  if (image.empty()) own.image.reset();
+  return ExtendFacts(base, own);
+}
+
+// Each service carries its own hardening, written out, even where it would
+// inherit the same from the service it extends: it reads as hardened on its
+// own. Only a tmpfs is not mounted twice.
+TEST(ResolverTest, AnExtenderIsHardenedOnItsOwnButGetsNoSecondTmpfs) {
+  ServicePlan p = Resolve(ExtenderOfHardenedBase(""), Default(), TestImages());
+  EXPECT_THAT(Added(p, "user"), ElementsAre("1000:1000"));
+  EXPECT_THAT(Added(p, "cap_drop"), ElementsAre("ALL"));
+  EXPECT_THAT(Added(p, "security_opt"), ElementsAre("no-new-privileges:true"));
+  EXPECT_THAT(Added(p, "read_only"), ElementsAre("true"));
+  EXPECT_TRUE(Added(p, "tmpfs").empty());
+  const Decision* tmp = Find(p, "tmpfs", Action::kSkip);
+  ASSERT_TRUE(tmp);
+  EXPECT_EQ("service \"base\", which this one extends, already mounts /tmp",
+            tmp->reason);
+  EXPECT_TRUE(p.findings.empty());
+}
+
+// An image of its own brings its own needs.
+TEST(ResolverTest, AnExtenderWithItsOwnImageGetsWhatThatImageNeeds) {
+  ServicePlan p =
+      Resolve(ExtenderOfHardenedBase("postgres:16"), Default(), TestImages());
+  EXPECT_THAT(Added(p, "user"), ElementsAre("999:999"));
+  EXPECT_THAT(Added(p, "tmpfs"), ElementsAre("/var/run/postgresql"));
+}
+
+// A tmpfs that harden gives the extended service, where the extender mounts
+// a volume of its own: Docker would refuse the pair, so harden says so.
+TEST(ResolverTest, AnInheritedTmpfsOverAnOwnVolumeIsAFinding) {
+  ServiceFacts f = ExtenderOfHardenedBase("");
+  f.volume_targets = {{"/tmp", 12}};
+  ServicePlan p = Resolve(f, Default(), TestImages());
+  ASSERT_EQ(1u, p.findings.size());
+  EXPECT_EQ("inherits the tmpfs /tmp that harden adds to service \"base\", "
+            "which it extends, though a volume of its own mounts /tmp (line "
+            "12); skip it for \"base\" too (x-harden) or set it here",
+            p.findings[0].message);
+}
+
+// An image that must start as root would inherit the extended service's
+// user: harden sets root's uid explicitly, so that the stack still starts.
+TEST(ResolverTest, AnExtenderWhoseImageMustStartAsRootSetsItExplicitly) {
+  ServicePlan p = Resolve(ExtenderOfHardenedBase("example/root-only"),
+                          Default(), TestImages());
+  EXPECT_THAT(Added(p, "user"), ElementsAre("0:0"));
+  EXPECT_EQ("image rootonly must start as root, and would otherwise inherit "
+            "the user \"1000:1000\" that harden adds to service \"base\"",
+            Find(p, "user", Action::kAdd)->reason);
+}
+
+// What harden cannot take away in the extender, it reports: an image with
+// a user of its own, an x-harden skip, an opt-out.
+TEST(ResolverTest, InheritedHardeningTheExtenderOptsOutOfIsAFinding) {
+  ServicePlan own_user = Resolve(ExtenderOfHardenedBase("bitnami/redis:7.2"),
+                                 Default(), TestImages());
+  EXPECT_TRUE(Added(own_user, "user").empty());
+  ASSERT_EQ(1u, own_user.findings.size());
+  EXPECT_EQ("inherited-hardening", own_user.findings[0].id);
+  EXPECT_EQ(9, own_user.findings[0].line);
+  EXPECT_EQ("inherits the user \"1000:1000\" that harden adds to service "
+            "\"base\", which it extends, though image bitnami already runs as "
+            "its own non-root user; another would not own its files; skip it "
+            "for \"base\" too (x-harden) or set it here",
+            own_user.findings[0].message);
+  EXPECT_FALSE(IsAdvice(own_user.findings[0]));
+
+  ServiceFacts skip = ExtenderOfHardenedBase("");
+  skip.skip = {"read_only"};
+  ServicePlan p = Resolve(skip, Default(), TestImages());
+  EXPECT_TRUE(HasFinding(p, "inherited-hardening"));
+
+  ServiceFacts off = ExtenderOfHardenedBase("");
+  off.opt_out = true;
+  p = Resolve(off, Default(), TestImages());
+  ASSERT_EQ(2u, p.findings.size());
+  EXPECT_EQ("inherits the user \"1000:1000\", cap_drop ALL, security_opt "
+            "no-new-privileges:true, read_only: true, tmpfs /tmp that harden "
+            "adds to service \"base\", which it extends, though it opts out "
+            "with x-harden: false; skip it for \"base\" too (x-harden) or set "
+            "it here",
+            p.findings[1].message);
 }
 
 TEST(ResolverTest, ReadOnlyFalseAndNnpFalseAreKept) {

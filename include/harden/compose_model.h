@@ -23,6 +23,8 @@ struct Located {
   int line = 0;
   /// Written in the service this one extends (ServiceFacts::extended).
   bool inherited = false;
+  /// Added by harden (to the service this one extends): see AddGains().
+  bool gained = false;
 };
 
 /// One service key as written in the document.
@@ -72,13 +74,6 @@ std::vector<std::string> EffectiveKeys(const Node* mapping);
 /// one; null as empty). Items that are not scalars are skipped.
 std::vector<Located> ScalarList(const Node* node);
 
-/// A mount a service gets from the service it extends.
-struct InheritedMount {
-  std::string path;     ///< as written: "/tmp", "/run:uid=101"
-  int line = 0;
-  std::string service;  ///< the service it comes from
-};
-
 /// What the resolver needs to know about one service.
 struct ServiceFacts {
   std::string name;
@@ -102,8 +97,6 @@ struct ServiceFacts {
   std::vector<std::string> skip;
   std::string skip_reason;
   std::optional<Diagnostic> x_harden_error;
-  /// Mounts (tmpfs and volumes) that come with `extends`.
-  std::vector<InheritedMount> inherited_mounts;
   /// Keys the service sets (own or merged), for set-if-absent rules.
   std::vector<std::string> keys;
   /// Set when another file hardens this service: the base file that docker
@@ -126,10 +119,11 @@ ServiceFacts ReadFacts(const ServiceNode& service);
 ServiceFacts MergeFacts(ServiceFacts base, ServiceFacts over);
 
 /// The service as Compose reads it when `own` extends `base`, a service of
-/// the same file (`base` with what it extends already read in): what `own`
-/// sets wins, lists are appended, volumes replace those with the same
-/// target, keys add up. The values from `base` keep their lines and are
-/// marked inherited; name, line and errors are `own`'s.
+/// the same file (`base` with what it extends already read in, and what
+/// harden adds to it): what `own` sets wins, lists are appended, volumes
+/// replace those with the same target, keys add up. The values from `base`
+/// keep their lines and are marked inherited; name, line and errors are
+/// `own`'s.
 ServiceFacts ExtendFacts(const ServiceFacts& base, ServiceFacts own);
 
 }  // namespace harden

@@ -83,6 +83,11 @@ ServicePlan Resolve(const ServiceFacts& facts, const Baseline& baseline,
                     const ImageFacts& images,
                     std::shared_ptr<TextPool> texts = nullptr);
 
+/// What `facts` become once `plan` is applied, for the services of the same
+/// file that extend this one and so inherit it: every value the plan adds,
+/// marked `gained`.
+void AddGains(const ServicePlan& plan, ServiceFacts* facts);
+
 /// Docker's default capability set, in moby's order.
 const std::vector<std::string>& DockerDefaultCapabilities();
 
