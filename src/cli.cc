@@ -302,10 +302,30 @@ Outcome ProcessFile(const std::string& path, const Options& o,
       }
       partner = std::move(p.value());
     }
+    // `extends: {file: F}`: F, relative to this file's folder, read once.
+    std::map<std::string, Expected<ExtendableServices>> extendable;
+    const size_t slash = path == "-" ? std::string::npos : path.rfind('/');
+    const std::string dir = slash == std::string::npos ? "."
+                            : slash == 0               ? "/"
+                                                       : path.substr(0, slash);
+    const ExtendsReader read_extended =
+        [&](const std::string& file) -> Expected<const ExtendableServices*> {
+      auto it = extendable.find(file);
+      if (it == extendable.end()) {
+        auto other = ReadFile(file[0] == '/' ? file : dir + "/" + file);
+        it = extendable
+                 .emplace(file, other ? ReadExtendable(std::move(other.value()))
+                                      : Expected<ExtendableServices>(
+                                            other.error()))
+                 .first;
+      }
+      if (!it->second) return it->second.error();
+      return &it->second.value();
+    };
     auto r = HardenText(std::move(text.value()), baseline, images,
                         o.override_file.empty() ? Target::kBaseFile
                                                 : Target::kOverlay,
-                        partner ? &*partner : nullptr);
+                        partner ? &*partner : nullptr, &read_extended);
     if (!r) {
       oc.error = r.error();
       oc.error->path = shown;

@@ -246,9 +246,10 @@ ServiceFacts ReadFacts(const ServiceNode& service) {
     auto file = r->IsMapping() ? ScalarAt(r, "file") : std::nullopt;
     if (file) {
       auto svc = ScalarAt(r, "service");
+      f.extends_path = file->value;
+      f.extends_service = svc ? svc->value : f.name;
       f.extends_file = Located{
-          fmt::format("service \"{}\" of {}", svc ? svc->value : f.name,
-                      file->value),
+          fmt::format("service \"{}\" of {}", f.extends_service, file->value),
           file->line};
     }
   }
@@ -342,6 +343,12 @@ ServiceFacts MergeFacts(ServiceFacts base, ServiceFacts over) {
   return base;
 }
 
+void Unlocate(ServiceFacts* f) {
+  for (auto field : kScalars) Unlocate(&(f->*field));
+  for (auto field : kLists) Unlocate(&(f->*field));
+  Unlocate(&f->volume_targets);
+}
+
 ServiceFacts ExtendFacts(const ServiceFacts& base, ServiceFacts own) {
   ServiceFacts out = base;
   for (auto field : kScalars)
@@ -353,8 +360,10 @@ ServiceFacts ExtendFacts(const ServiceFacts& base, ServiceFacts own) {
   out.line = own.line;
   out.x_harden_error = std::move(own.x_harden_error);
   out.extends_file = std::move(own.extends_file);
+  out.extends_path = std::move(own.extends_path);
+  out.extends_service = std::move(own.extends_service);
   out.hardened_in = std::move(own.hardened_in);
-  out.extended = base.name;
+  out.extended = fmt::format("service \"{}\"", base.name);
   Combine(&out, std::move(own), /*same_file=*/true);
   return out;
 }

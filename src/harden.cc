@@ -1,5 +1,6 @@
 #include "harden/harden.h"
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <unordered_map>
@@ -71,9 +72,9 @@ class ServicePipeline {
  public:
   ServicePipeline(const SourceText& src, const Baseline& baseline,
                   const ImageFacts& images, Target target,
-                  const Partner* partner)
+                  const Partner* partner, const ExtendsReader* extends)
       : planner_(src), baseline_(baseline), images_(images), target_(target),
-        partner_(partner),
+        partner_(partner), extends_(extends && *extends ? extends : nullptr),
         // A service extended by one further down must keep its facts until
         // then; a file that never says `extends` (or could, in a quoted
         // key's escapes) keeps none.
@@ -200,6 +201,7 @@ class ServicePipeline {
   void ResolveOne(size_t i) {
     const ServiceNode& s = waiting_.at(i).node;
     ServiceFacts f = ReadFacts(s);
+    if (f.extends_file && extends_) f = ExtendOtherFile(std::move(f));
     // What the service it extends sets, as Compose reads it: inherited
     // (nothing through a cycle). Within this file: an override file's
     // changes to that service do not reach this one.
@@ -225,11 +227,37 @@ class ServicePipeline {
       AddGains(plans_[i], &facts_[i]);
   }
 
+  // `f` with what it inherits from the service of another file it extends,
+  // when that can be read; else it says why not.
+  ServiceFacts ExtendOtherFile(ServiceFacts f) const {
+    auto services = (*extends_)(f.extends_path);
+    if (!services) {
+      const Diagnostic& e = services.error();
+      f.extends_file->value += e.line > 0
+          ? fmt::format(" ({}:{}:{}: {})", f.extends_path, e.line, e.column,
+                        e.message)
+          : fmt::format(" ({})", e.message);
+      return f;
+    }
+    auto it = services.value()->find(f.extends_service);
+    if (it == services.value()->end()) {
+      f.extends_file->value += fmt::format(" (no service \"{}\" there)",
+                                           f.extends_service);
+      return f;
+    }
+    std::string extended = f.extends_file->value;
+    ServiceFacts out = ExtendFacts(it->second, std::move(f));
+    out.extended = std::move(extended);
+    out.extends_file.reset();
+    return out;
+  }
+
   EditPlanner planner_;
   const Baseline& baseline_;
   const ImageFacts& images_;
   const Target target_;
   const Partner* const partner_;  // or null
+  const ExtendsReader* const extends_;  // or null
   std::shared_ptr<TextPool> texts_ = std::make_shared<TextPool>();
   std::deque<ServicePlan> plans_;  // stable: the planner points into it
   std::vector<State> state_;
@@ -247,28 +275,82 @@ class ServicePipeline {
 
 }  // namespace
 
+namespace {
+
+// Parses the text of another file and hands its services to `use`, while
+// the tree they point into lives.
+std::optional<Diagnostic> WithServices(
+    std::string text, const std::function<void(const ComposeModel&)>& use) {
+  const SourceText src(std::move(text));
+  if (auto err = CheckEncoding(src)) return err;
+  auto doc = ParseDocument(src.view());
+  if (!doc) return doc.error();
+  auto model = LocateServices(doc.value());
+  if (!model) return model.error();
+  use(model.value());
+  return std::nullopt;
+}
+
+// Each service of `model` as one that extends it inherits it, with what it
+// extends in the same file read in.
+void ReadChains(const ComposeModel& model, ExtendableServices* out) {
+  std::unordered_map<std::string, const ServiceNode*> nodes;
+  for (const ServiceNode& s : model.service_nodes) nodes.emplace(s.name, &s);
+  // Each service after the chain it extends (iteratively: a chain may be
+  // as long as the file; a cycle, which Compose rejects, is cut).
+  for (const ServiceNode& s : model.service_nodes) {
+    std::vector<const ServiceNode*> chain;
+    std::unordered_set<const ServiceNode*> seen;
+    for (const ServiceNode* n = &s; n && !out->count(n->name);) {
+      if (!seen.insert(n).second) break;
+      chain.push_back(n);
+      auto base = nodes.find(n->mapping ? ExtendedService(n->mapping) : "");
+      n = base == nodes.end() ? nullptr : base->second;
+    }
+    for (auto n = chain.rbegin(); n != chain.rend(); ++n) {
+      ServiceFacts f = ReadFacts(**n);
+      std::string base = (*n)->mapping ? ExtendedService((*n)->mapping) : "";
+      auto done = out->find(base);
+      if (done != out->end() && base != f.name)
+        f = ExtendFacts(done->second, std::move(f));
+      out->emplace((*n)->name, std::move(f));
+    }
+  }
+}
+
+}  // namespace
+
 Expected<Partner> ReadPartner(std::string text, Partner::Role role,
                               std::string name) {
   Partner p;
   p.role = role;
   p.name = std::move(name);
-  const SourceText src(std::move(text));
-  if (auto err = CheckEncoding(src)) return *err;
-  auto doc = ParseDocument(src.view());
-  if (!doc) return doc.error();
-  auto model = LocateServices(doc.value());
-  if (!model) return model.error();
-  for (const ServiceNode& s : model->service_nodes) {
-    ServiceFacts f = ReadFacts(s);
-    std::string key = f.name;
-    p.services.emplace(std::move(key), std::move(f));
-  }
+  auto err = WithServices(std::move(text), [&](const ComposeModel& model) {
+    for (const ServiceNode& s : model.service_nodes) {
+      ServiceFacts f = ReadFacts(s);
+      std::string key = f.name;
+      p.services.emplace(std::move(key), std::move(f));
+    }
+  });
+  if (err) return *err;
   return p;
 }
 
+Expected<ExtendableServices> ReadExtendable(std::string text) {
+  ExtendableServices out;
+  auto err = WithServices(std::move(text), [&](const ComposeModel& model) {
+    ReadChains(model, &out);
+  });
+  if (err) return *err;
+  for (auto& [name, f] : out) Unlocate(&f);
+  return out;
+}
+
+
 Expected<FileResult> HardenText(std::string input, const Baseline& baseline,
                                 const ImageFacts& images, Target target,
-                                const Partner* partner) {
+                                const Partner* partner,
+                                const ExtendsReader* extends) {
   FileResult result(std::move(input));
   const SourceText& src = *result.source;
   if (auto err = CheckEncoding(src)) return *err;
@@ -287,7 +369,7 @@ Expected<FileResult> HardenText(std::string input, const Baseline& baseline,
     // The input's tree lives only until the expectation is recorded, and
     // the services' nodes only until each is planned, so that the output's
     // tree never shares memory with it.
-    ServicePipeline pipeline(src, baseline, images, target, partner);
+    ServicePipeline pipeline(src, baseline, images, target, partner, extends);
     EntryStream stream{"services", [&](const Node* key, const Node* value) {
                          return Expected<EntryFate>(pipeline.Add(key, value));
                        }};

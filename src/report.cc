@@ -654,9 +654,9 @@ const RuleData kFindingRules[] = {
      nullptr},
     {"extends-file", "ExtendsAnotherFile",
      "Service extends a service of another file",
-     "extends: {file: ...} takes settings from a file harden does not read "
-     "with this one; a user, a mount or read_only set there may disagree "
-     "with what harden adds here.",
+     "extends: {file: ...} takes settings from a file harden could not read "
+     "(it is missing, invalid, or lacks the service); a user, a mount or "
+     "read_only set there may disagree with what harden adds here.",
      "Check the extended service, or harden the other file too and compare "
      "with `docker compose config`.",
      "note", "", nullptr},

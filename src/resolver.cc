@@ -121,9 +121,9 @@ class Resolver {
     }
     if (f_.extends_file)
       Note("extends-file",
-           fmt::format("extends {}, which harden does not read: check that "
-                       "what it sets there (a user, mounts, read_only) agrees "
-                       "with what is added here",
+           fmt::format("extends {}, which harden could not read: check "
+                       "that what it sets there (a user, mounts, read_only) "
+                       "agrees with what is added here",
                        f_.extends_file->value),
            f_.extends_file->line);
     if (!f_.skip.empty())
@@ -206,16 +206,15 @@ class Resolver {
   // should not have it: harden cannot take it away here.
   void Inherits(const std::string& what, const std::string& why) {
     Note("inherited-hardening",
-         fmt::format("inherits the {} that harden adds to service \"{}\", "
-                     "which it extends, though {}; skip it for \"{}\" too "
-                     "(x-harden) or set it here",
+         fmt::format("inherits the {} that harden adds to {}, which it "
+                     "extends, though {}; skip it for {} too (x-harden) or set "
+                     "it here",
                      what, f_.extended, why, f_.extended),
          f_.line);
   }
   // Who wrote a value: the service, or the one it extends.
   std::string Who(const Located& v) const {
-    return v.inherited ? fmt::format("service \"{}\", which this one extends,",
-                                     f_.extended)
+    return v.inherited ? fmt::format("{}, which this one extends,", f_.extended)
                        : "the service";
   }
   std::string ImageSource() const {
@@ -299,7 +298,7 @@ class Resolver {
       d->values = {"0:0"};
       d->reason = Text(fmt::format(
           "image {} must start as root, and would otherwise inherit the {} "
-          "that harden adds to service \"{}\"",
+          "that harden adds to {}",
           image_->name, what, f_.extended));
       runs_as_root_ = true;
       return;
@@ -494,8 +493,7 @@ class Resolver {
       for (const Located& t : all_.tmpfs)
         if (t.gained && MountPath(t.value) == p) {
           Push("tmpfs", Action::kSkip,
-               fmt::format("service \"{}\", which this one extends, already "
-                           "mounts {}",
+               fmt::format("{}, which this one extends, already mounts {}",
                            f_.extended, p))
               .values = {p};
           return;
@@ -504,8 +502,8 @@ class Resolver {
         if (MountPath(v.value) == p) {
           Push("tmpfs", Action::kSkip,
                v.inherited
-                   ? fmt::format("a volume of service \"{}\", which this one "
-                                 "extends, already mounts {}",
+                   ? fmt::format("a volume of {}, which this one extends, "
+                                 "already mounts {}",
                                  f_.extended, p)
                    : fmt::format("a volume already mounts {}", p),
                v.line)

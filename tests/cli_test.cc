@@ -10,12 +10,14 @@
 #include <filesystem>
 #include <optional>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "harden/file_io.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;
+using ::testing::HasSubstr;
 using harden_test::ReadAll;
 using harden_test::RunHarden;
 using harden_test::RunInProcess;
@@ -529,6 +531,91 @@ TEST(CliTest, ProjectComposeFileIsAlreadyHardened) {
   EXPECT_EQ("", r.out);
   EXPECT_EQ("", r.err);
   EXPECT_EQ(0, RunHarden({"--check", "compose.yaml"}, HARDEN_SOURCE_DIR).exit_code);
+}
+
+// `extends: {file: F, service: S}`: S of F, relative to the Compose file,
+// counts as it does for docker compose; F itself is left alone. A file that
+// cannot be read, or lacks the service, is advice that says why.
+TEST(CliTest, ExtendsReadsTheServiceOfTheOtherFile) {
+  ScopedTempDir root;
+  const std::string common =
+      "services:\n"
+      "  web-base:\n"
+      "    image: example/app\n"
+      "    user: root\n"
+      "    read_only: false\n"
+      "  cached:\n"
+      "    extends: web-base\n"
+      "    volumes:\n"
+      "      - ./cache:/tmp\n";
+  Put(root, "stack/common.yml", common);
+  Put(root, "stack/compose.yaml",
+      "services:\n"
+      "  web:\n"
+      "    extends:\n"
+      "      file: common.yml\n"
+      "      service: cached\n"
+      "  lost:\n"
+      "    extends: {file: missing.yml, service: x}\n"
+      "    image: example/app\n");
+  auto r = RunHarden({"--write", "stack/compose.yaml"}, root.path());
+  ASSERT_EQ(0, r.exit_code) << r.err;
+  EXPECT_EQ(
+      "services:\n"
+      "  web:\n"
+      "    extends:\n"
+      "      file: common.yml\n"
+      "      service: cached\n"
+      "    cap_drop:\n"
+      "      - ALL\n"
+      "    security_opt:\n"
+      "      - no-new-privileges:true\n"
+      "  lost:\n"
+      "    extends: {file: missing.yml, service: x}\n"
+      "    image: example/app\n"
+      "    user: \"1000:1000\"\n"
+      "    cap_drop:\n"
+      "      - ALL\n"
+      "    security_opt:\n"
+      "      - no-new-privileges:true\n"
+      "    read_only: true\n"
+      "    tmpfs:\n"
+      "      - /tmp\n",
+      ReadAll(root / "stack/compose.yaml"));
+  EXPECT_EQ(common, ReadAll(root / "stack/common.yml"));
+  auto explain = RunHarden({"--explain", "stack/compose.yaml"}, root.path());
+  EXPECT_THAT(explain.out,
+              HasSubstr("keep user root: service \"cached\" of common.yml, "
+                        "which this one extends, sets user \"root\" "
+                        "explicitly"));
+  EXPECT_THAT(explain.out,
+              HasSubstr("skip tmpfs /tmp: a volume of service \"cached\" of "
+                        "common.yml, which this one extends, already mounts "
+                        "/tmp"));
+  EXPECT_THAT(explain.out,
+              HasSubstr("extends service \"x\" of missing.yml (cannot read "
+                        "file: No such file or directory), which harden could "
+                        "not read"));
+}
+
+// The other file is input too: invalid YAML there is advice with its place,
+// and a cycle of `extends` in it (which Compose rejects) is cut, not
+// followed forever.
+TEST(CliTest, ExtendsOfABrokenOrCyclicFileIsAdvice) {
+  ScopedTempDir root;
+  Put(root, "bad.yml", "services:\n  a: [unclosed\n");
+  Put(root, "cycle.yml",
+      "services:\n  a:\n    extends: b\n    user: root\n"
+      "  b:\n    extends: a\n");
+  Put(root, "compose.yaml",
+      "services:\n"
+      "  one:\n    extends: {file: bad.yml, service: a}\n"
+      "  two:\n    extends: {file: cycle.yml, service: b}\n");
+  auto r = RunHarden({"--explain", "compose.yaml"}, root.path());
+  ASSERT_EQ(0, r.exit_code) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("extends service \"a\" of bad.yml (bad.yml:3:1: "
+                               "did not find expected ',' or ']'"));
+  EXPECT_THAT(r.out, HasSubstr("service \"two\"\n  add  user 1000:1000"));
 }
 
 }  // namespace

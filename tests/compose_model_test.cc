@@ -108,7 +108,7 @@ TEST(ExtendFactsTest, OwnValuesWinAndInheritedOnesAreMarked) {
   ServiceFacts m = ExtendFacts(facts["app"], facts["web"]);
   EXPECT_EQ("web", m.name);
   EXPECT_EQ(11, m.line);
-  EXPECT_EQ("app", m.extended);
+  EXPECT_EQ("service \"app\"", m.extended);
   ASSERT_TRUE(m.image && m.user && m.read_only);
   EXPECT_EQ("nginx", m.image->value);
   EXPECT_TRUE(m.image->inherited);

@@ -106,7 +106,7 @@ TEST(ResolverTest, ServiceHardenedInTheBaseFileGetsNothingHere) {
   EXPECT_FALSE(p.HasAdditions());
 }
 
-// harden does not read the file a service extends: it says so, as advice
+// harden could not read the file a service extends: it says so, as advice
 // that never fails a --check, and hardens the rest as usual.
 TEST(ResolverTest, ExtendingAnotherFileIsAdvice) {
   ServiceFacts f = Facts("example/app");
@@ -115,7 +115,7 @@ TEST(ResolverTest, ExtendingAnotherFileIsAdvice) {
   ASSERT_EQ(1u, p.findings.size());
   EXPECT_EQ("extends-file", p.findings[0].id);
   EXPECT_EQ(5, p.findings[0].line);
-  EXPECT_EQ("extends service \"web\" of common.yaml, which harden does not "
+  EXPECT_EQ("extends service \"web\" of common.yaml, which harden could not "
             "read: check that what it sets there (a user, mounts, read_only) "
             "agrees with what is added here",
             p.findings[0].message);
@@ -138,7 +138,7 @@ TEST(ResolverTest, ExplicitUserIsKeptEvenRoot) {
 // the reason names where it was made.
 TEST(ResolverTest, ChoicesOfTheExtendedServiceAreKeptAndNamed) {
   ServiceFacts f = Facts("example/app");
-  f.extended = "base";
+  f.extended = "service \"base\"";
   f.user = Located{"root", 5, /*inherited=*/true};
   f.read_only = Located{"false", 6, /*inherited=*/true};
   f.volume_targets = {{"/tmp", 8, /*inherited=*/true}};
@@ -211,7 +211,8 @@ TEST(ResolverTest, AnInheritedTmpfsOverAnOwnVolumeIsAFinding) {
   ASSERT_EQ(1u, p.findings.size());
   EXPECT_EQ("inherits the tmpfs /tmp that harden adds to service \"base\", "
             "which it extends, though a volume of its own mounts /tmp (line "
-            "12); skip it for \"base\" too (x-harden) or set it here",
+            "12); skip it for service \"base\" too (x-harden) or set it "
+            "here",
             p.findings[0].message);
 }
 
@@ -238,7 +239,7 @@ TEST(ResolverTest, InheritedHardeningTheExtenderOptsOutOfIsAFinding) {
   EXPECT_EQ("inherits the user \"1000:1000\" that harden adds to service "
             "\"base\", which it extends, though image bitnami already runs as "
             "its own non-root user; another would not own its files; skip it "
-            "for \"base\" too (x-harden) or set it here",
+            "for service \"base\" too (x-harden) or set it here",
             own_user.findings[0].message);
   EXPECT_FALSE(IsAdvice(own_user.findings[0]));
 
@@ -254,8 +255,8 @@ TEST(ResolverTest, InheritedHardeningTheExtenderOptsOutOfIsAFinding) {
   EXPECT_EQ("inherits the user \"1000:1000\", cap_drop ALL, security_opt "
             "no-new-privileges:true, read_only: true, tmpfs /tmp that harden "
             "adds to service \"base\", which it extends, though it opts out "
-            "with x-harden: false; skip it for \"base\" too (x-harden) or set "
-            "it here",
+            "with x-harden: false; skip it for service \"base\" too (x-harden) "
+            "or set it here",
             p.findings[1].message);
 }
 

@@ -102,10 +102,14 @@ struct ServiceFacts {
   /// Set when another file hardens this service: the base file that docker
   /// compose merges this one into (this service is defined in both).
   std::string hardened_in;
-  /// `extends: {file: F, service: S}`: what S sets in F is out of reach.
-  std::optional<Located> extends_file;  ///< "S of F"
-  /// The service of this file that this one extends, when its values are
-  /// read in (ExtendFacts); they are marked `inherited`.
+  /// `extends: {file: F, service: S}`, as words (`service "S" of F`), while
+  /// what S sets in F is not read in (and why not, when it could not be).
+  std::optional<Located> extends_file;
+  std::string extends_path;     ///< F as written
+  std::string extends_service;  ///< S
+  /// The service this one extends, when its values are read in
+  /// (ExtendFacts; they are marked `inherited`), as words: `service "app"`,
+  /// `service "web" of common.yaml`.
   std::string extended;
 };
 
@@ -125,6 +129,9 @@ ServiceFacts MergeFacts(ServiceFacts base, ServiceFacts over);
 /// keep their lines and are marked inherited; name, line and errors are
 /// `own`'s.
 ServiceFacts ExtendFacts(const ServiceFacts& base, ServiceFacts own);
+
+/// Takes the lines off every value: they are another file's.
+void Unlocate(ServiceFacts* facts);
 
 }  // namespace harden
 

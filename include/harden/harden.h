@@ -5,6 +5,7 @@
 #ifndef HARDEN_HARDEN_H_
 #define HARDEN_HARDEN_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -62,14 +63,29 @@ struct Partner {
 Expected<Partner> ReadPartner(std::string text, Partner::Role role,
                               std::string name);
 
+/// The services of another file, as a service that extends one of them
+/// (`extends: {file: F, service: S}`) inherits it: each with what it
+/// extends within its own file read in, and without lines (they are that
+/// file's). A `file:` of that file is not followed.
+using ExtendableServices = std::unordered_map<std::string, ServiceFacts>;
+Expected<ExtendableServices> ReadExtendable(std::string text);
+
+/// Gives the services of the file an `extends: {file: F}` names (F as
+/// written); the caller reads it relative to the Compose file's folder.
+/// An error leaves the extending service with the advice `extends-file`.
+using ExtendsReader =
+    std::function<Expected<const ExtendableServices*>(const std::string& file)>;
+
 /// Hardens one file's text. Errors carry a line and column but no path.
 /// With a partner, the file is hardened as docker compose reads it by
 /// default: a base file for its services merged with the override's, an
-/// override file only for the services the base does not define.
+/// override file only for the services the base does not define. With a
+/// reader, a service that extends one of another file inherits it.
 Expected<FileResult> HardenText(std::string input, const Baseline& baseline,
                                 const ImageFacts& images,
                                 Target target = Target::kBaseFile,
-                                const Partner* partner = nullptr);
+                                const Partner* partner = nullptr,
+                                const ExtendsReader* extends = nullptr);
 
 /// The first invalid UTF-8 sequence (or NUL byte) in `text`, as a diagnostic.
 std::optional<Diagnostic> CheckEncoding(const SourceText& text);
