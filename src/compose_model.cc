@@ -11,15 +11,6 @@ Diagnostic At(const Node* n, std::string message) {
   return Diagnostic{{}, n->line + 1, n->column + 1, std::move(message)};
 }
 
-const char* KindName(const Node* n) {
-  switch (n->Resolved()->kind) {
-    case NodeKind::kScalar: return "a scalar";
-    case NodeKind::kSequence: return "a sequence";
-    case NodeKind::kMapping: return "a mapping";
-    default: return "null";
-  }
-}
-
 bool LooksLikeService(const Node* v) {
   v = v->Resolved();
   return v->IsMapping() && (OwnEntry(v, "image") || OwnEntry(v, "build"));
@@ -219,6 +210,15 @@ std::string ExtendedService(const Node* mapping) {
   if (r->IsMapping() && !Lookup(r, "file"))
     if (auto svc = ScalarAt(r, "service")) return svc->value;
   return {};
+}
+
+const char* KindName(const Node* n) {
+  switch (n->Resolved()->kind) {
+    case NodeKind::kScalar: return "a scalar";
+    case NodeKind::kSequence: return "a sequence";
+    case NodeKind::kMapping: return "a mapping";
+    default: return "null";
+  }
 }
 
 ServiceFacts ReadFacts(const ServiceNode& service) {

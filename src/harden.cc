@@ -37,6 +37,11 @@ std::optional<Diagnostic> CheckEncoding(const SourceText& src) {
         return at(i, fmt::format("control character 0x{:02X} is not allowed "
                                  "in YAML",
                                  c));
+      // YAML ends a line at a lone CR too; harden's edits follow LF and
+      // CRLF lines only.
+      if (c == '\r' && (i + 1 == t.size() || t[i + 1] != '\n'))
+        return at(i, "carriage return without a line feed: save the file "
+                     "with LF or CRLF line ends");
       ++i;
       continue;
     }

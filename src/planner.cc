@@ -307,6 +307,14 @@ class EditPlanner::Impl {
       return ReplaceWithFlowMap(s.value, "<<: *" + std::string(s.value->value), s, adds);
     }
     if (!s.own) return PlanEmptyService(s, adds);
+    if (!s.own->flow)
+      for (size_t i = 0; i < s.own->MapSize(); ++i)
+        if (ExplicitKey(s.own->Key(i)))
+          return At(s.own->Key(i),
+                    fmt::format("service \"{}\" has a key written as \"? "
+                                "key\"; harden edits only \"key: value\" "
+                                "entries",
+                                s.name));
 
     std::vector<NewKey> new_keys;
     for (NewKey& add : adds) {
@@ -410,6 +418,14 @@ class EditPlanner::Impl {
     return std::nullopt;
   }
 
+  // Whether a block mapping's key is written `? key`.
+  bool ExplicitKey(const Node* key) const {
+    size_t i = key->offset;
+    if (key->kind == NodeKind::kNull) return false;
+    while (i > 0 && t_[i - 1] == ' ') --i;
+    return i > 0 && t_[i - 1] == '?';
+  }
+
   // Offset of the '-' in front of a block sequence item, or npos.
   size_t DashOffset(const Node* item) const {
     size_t i = item->offset;
@@ -505,7 +521,17 @@ class EditPlanner::Impl {
       }
     }
     if (at == t_.size() && !t_.empty() && t_.back() != '\n') {
-      // No final newline: keep it that way.
+      // No final newline: keep it that way. A | or > scalar that ends the
+      // file would gain one, a change of its value, unless it strips it.
+      const Node* leaf = last_val;
+      while ((leaf->IsMapping() || leaf->IsSequence()) && !leaf->children.empty())
+        leaf = leaf->children.back();
+      if (BlockScalarStyle(t_, leaf) != BlockScalar::kNone &&
+          t_.find('-', AfterProperties(t_, leaf)) >
+              t_.find_first_of(" \r\n", AfterProperties(t_, leaf)))
+        return At(leaf, "a | or > block ends the file without a final "
+                        "newline: keys added after it would change its "
+                        "text; end the file with a newline");
       text = eol + text.substr(0, text.size() - eol.size());
     }
     return Add({at, 0, text}, last_key);
@@ -528,7 +554,14 @@ class EditPlanner::Impl {
   std::optional<Diagnostic> AppendToExisting(const ServiceNode& s,
                                              const Node* own, NewKey& add) {
     if (own->kind == NodeKind::kNull) return FillNull(s, own, add);
-    if (!add.list) return std::nullopt;  // the resolver keeps set scalars
+    if (!add.list) {
+      // The resolver keeps a value it can read; one it cannot, a list or a
+      // mapping, is no value Compose accepts here.
+      if (own->Resolved()->IsScalar()) return std::nullopt;
+      return At(own, fmt::format("\"{}\" of service \"{}\" is {}, not a "
+                                 "single value",
+                                 add.key, s.name, KindName(own)));
+    }
     if (own->kind == NodeKind::kAlias)
       return At(own, fmt::format("cannot add to \"{}\": its value is an alias",
                                  add.key));

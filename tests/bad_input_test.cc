@@ -235,6 +235,35 @@ TEST_F(BadInputTest, ServiceIsASequence) {
                  "mapping");
 }
 
+// Shapes the fuzzer found that harden used to refuse only as an "internal
+// error": each is now a plain error at its place.
+TEST_F(BadInputTest, ReadOnlyIsAList) {
+  ExpectRejected("services:\n  web:\n    image: example/app\n    read_only:\n"
+                 "      - /tmp\n",
+                 "bad.yaml:5:7: error: \"read_only\" of service \"web\" is a "
+                 "sequence, not a single value");
+}
+
+TEST_F(BadInputTest, ExplicitKeyInAService) {
+  ExpectRejected("services:\n  web:\n    ? image: alpine\n    init: true\n",
+                 "bad.yaml:3:7: error: service \"web\" has a key written as "
+                 "\"? key\"; harden edits only \"key: value\" entries");
+}
+
+TEST_F(BadInputTest, BlockScalarEndsTheFileWithoutANewline) {
+  ExpectRejected("services:\n  web:\n    image: example/app\n    command: |\n"
+                 "      run",
+                 "bad.yaml:4:14: error: a | or > block ends the file without "
+                 "a final newline: keys added after it would change its text; "
+                 "end the file with a newline");
+}
+
+TEST_F(BadInputTest, LoneCarriageReturn) {
+  ExpectRejected("services:\n  web:\r    image: example/app\n",
+                 "bad.yaml:2:7: error: carriage return without a line feed: "
+                 "save the file with LF or CRLF line ends");
+}
+
 TEST_F(BadInputTest, YamlErrorFurtherDownWinsOverAServiceShape) {
   // A lost indent makes `image` look like a service; the YAML error below
   // it says what really went wrong. Services are handled while the file is

@@ -70,6 +70,9 @@ const Node* OwnEntry(const Node* mapping, std::string_view key);
 /// Every key of `mapping` as Compose sees it, own keys first, then merged.
 std::vector<std::string> EffectiveKeys(const Node* mapping);
 
+/// "a scalar", "a sequence", "a mapping" or "null", for messages.
+const char* KindName(const Node* n);
+
 /// A scalar or a sequence of scalars as strings (a scalar counts as a list of
 /// one; null as empty). Items that are not scalars are skipped.
 std::vector<Located> ScalarList(const Node* node);
