@@ -131,6 +131,12 @@ class TreeBuilder {
                            fmt::format("unknown alias *{} (no &{} before it)",
                                        Str(e.data.alias.anchor),
                                        Str(e.data.alias.anchor))};
+        // An alias inside the node it names makes a cycle, which Compose
+        // rejects (a mapping that merges itself, for one).
+        if (std::find(stack_.begin(), stack_.end(), it->second) != stack_.end())
+          throw ParseError{n->line + 1, n->column + 1,
+                           fmt::format("alias *{} is inside the node it names",
+                                       Str(e.data.alias.anchor))};
         n->target = it->second;
         n->value = it->second->anchor();
         Attach(n, true);

@@ -264,6 +264,12 @@ TEST_F(BadInputTest, LoneCarriageReturn) {
                  "save the file with LF or CRLF line ends");
 }
 
+TEST_F(BadInputTest, ServiceMergesItself) {
+  ExpectRejected("services:\n  web: &web\n    image: example/app\n"
+                 "    <<: *web\n",
+                 "bad.yaml:4:9: error: alias *web is inside the node it names");
+}
+
 TEST_F(BadInputTest, YamlErrorFurtherDownWinsOverAServiceShape) {
   // A lost indent makes `image` look like a service; the YAML error below
   // it says what really went wrong. Services are handled while the file is
