@@ -312,7 +312,14 @@ Outcome ProcessFile(const std::string& path, const Options& o,
         [&](const std::string& file) -> Expected<const ExtendableServices*> {
       auto it = extendable.find(file);
       if (it == extendable.end()) {
-        auto other = ReadFile(file[0] == '/' ? file : dir + "/" + file);
+        const std::string other_path = file[0] == '/' ? file : dir + "/" + file;
+        // Only a regular file: opening a FIFO would wait for a writer.
+        struct stat st;
+        auto other =
+            stat(other_path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)
+                ? Expected<std::string>(
+                      Diagnostic{other_path, 0, 0, "not a regular file"})
+                : ReadFile(other_path);
         it = extendable
                  .emplace(file, other ? ReadExtendable(std::move(other.value()))
                                       : Expected<ExtendableServices>(

@@ -616,6 +616,16 @@ TEST(CliTest, ExtendsOfABrokenOrCyclicFileIsAdvice) {
   EXPECT_THAT(r.out, HasSubstr("extends service \"a\" of bad.yml (bad.yml:3:1: "
                                "did not find expected ',' or ']'"));
   EXPECT_THAT(r.out, HasSubstr("service \"two\"\n  add  user 1000:1000"));
+
+  // A FIFO named as the file would wait for a writer forever: refused
+  // unopened.
+  ASSERT_EQ(0, mkfifo((root / "pipe.yml").c_str(), 0600));
+  Put(root, "compose.yaml",
+      "services:\n  one:\n    extends: {file: pipe.yml, service: a}\n");
+  r = RunHarden({"--explain", "compose.yaml"}, root.path());
+  ASSERT_EQ(0, r.exit_code) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("extends service \"a\" of pipe.yml (not a "
+                               "regular file)"));
 }
 
 }  // namespace
