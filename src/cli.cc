@@ -139,11 +139,6 @@ std::string Shown(const std::string& path) {
   return path == "-" ? "<stdin>" : path;
 }
 
-std::string BaseName(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
 // A usage error in --override-file, or empty.
 std::string CheckOverrideName(const std::string& name) {
   if (name.empty() || name == "." || name == ".." ||
@@ -304,10 +299,7 @@ Outcome ProcessFile(const std::string& path, const Options& o,
     }
     // `extends: {file: F}`: F, relative to this file's folder, read once.
     std::map<std::string, Expected<ExtendableServices>> extendable;
-    const size_t slash = path == "-" ? std::string::npos : path.rfind('/');
-    const std::string dir = slash == std::string::npos ? "."
-                            : slash == 0               ? "/"
-                                                       : path.substr(0, slash);
+    const std::string dir = path == "-" ? "." : DirName(path);
     const ExtendsReader read_extended =
         [&](const std::string& file) -> Expected<const ExtendableServices*> {
       auto it = extendable.find(file);

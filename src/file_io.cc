@@ -124,6 +124,17 @@ struct WriteBatch::Staged {
   size_t ticket = 0;
 };
 
+std::string DirName(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+std::string BaseName(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
 std::string TempName(const std::string& dir, const std::string& base) {
   static std::atomic<unsigned> counter{0};
   static const pid_t pid = getpid();
@@ -163,10 +174,8 @@ Expected<size_t> WriteBatch::Stage(const std::string& path,
     return Diagnostic{path, 0, 0,
                       "not a regular file; --write replaces only regular files"};
   s.dev = st.st_dev;
-  size_t slash = s.target.rfind('/');
-  s.dir = slash == std::string::npos ? "." : s.target.substr(0, slash);
-  if (s.dir.empty()) s.dir = "/";
-  s.base = slash == std::string::npos ? s.target : s.target.substr(slash + 1);
+  s.dir = DirName(s.target);
+  s.base = BaseName(s.target);
   // Unnamed until Commit(): a run that is interrupted leaves nothing behind.
   s.fd = open(s.dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
   if (s.fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {

@@ -73,11 +73,6 @@ std::string ShellWord(const std::string& s) {
   return out + "'";
 }
 
-std::string BaseName(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
 // Appends `line` (with its terminator, if any) as a diff line.
 void EmitLine(std::string* out, char mark, std::string_view line,
               const char* color, bool use_color) {
@@ -96,9 +91,7 @@ std::optional<Diagnostic> CreateFileAtomic(const std::string& path,
     return Diagnostic{path, 0, 0,
                       fmt::format("{}: {}", what, std::strerror(errno))};
   };
-  size_t slash = path.rfind('/');
-  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
-  if (dir.empty()) dir = "/";
+  const std::string dir = DirName(path);
   std::string tmp;
   int fd = -1;
   for (int attempt = 0; fd < 0 && attempt < 100; ++attempt) {

@@ -30,6 +30,11 @@ Expected<std::string> ReadFile(const std::string& path);
 std::optional<Diagnostic> WriteFileAtomic(const std::string& path,
                                           const std::string& text);
 
+/// The folder of `path`: "." when it names none, "/" for the root.
+std::string DirName(const std::string& path);
+/// The last component of `path`.
+std::string BaseName(const std::string& path);
+
 /// A new name for a temporary file beside `base` in `dir`
 /// (DIR/.BASE.harden-PID-N), unique within this process; the caller
 /// creates it exclusively and tries another when it exists.
