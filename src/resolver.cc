@@ -64,24 +64,54 @@ bool IsAdvice(const Finding& f) {
 
 namespace {
 
+// The controls harden adds, where ServiceFacts holds each (a single value
+// or a list), and how a single value reads in messages.
+struct Control {
+  std::optional<Located> ServiceFacts::*one;
+  std::vector<Located> ServiceFacts::*many;
+  const char* key;
+  const char* words;  ///< for `one`: "user \"{}\""
+};
+constexpr Control kControls[] = {
+    {&ServiceFacts::user, nullptr, "user", "user \"{}\""},
+    {nullptr, &ServiceFacts::cap_drop, "cap_drop", nullptr},
+    {nullptr, &ServiceFacts::cap_add, "cap_add", nullptr},
+    {nullptr, &ServiceFacts::security_opt, "security_opt", nullptr},
+    {&ServiceFacts::read_only, nullptr, "read_only", "read_only: {}"},
+    {nullptr, &ServiceFacts::tmpfs, "tmpfs", nullptr},
+};
+
+const Control* ControlOf(std::string_view key) {
+  for (const Control& c : kControls)
+    if (key == c.key) return &c;
+  return nullptr;
+}
+
+bool Gained(const Located& l) { return l.gained; }
+
+// Whether `f` holds a value of control `c` that harden added to the
+// service it extends.
+bool HasGain(const ServiceFacts& f, const Control& c) {
+  if (c.one) return (f.*c.one) && (f.*c.one)->gained;
+  return std::any_of((f.*c.many).begin(), (f.*c.many).end(), Gained);
+}
+
 // The service without what harden adds to the service it extends, when it
 // inherits some: each service carries its own hardening, so that it reads
 // as hardened on its own (to a reviewer, a scanner that does not follow
 // `extends`, and after the `extends` goes). Empty when nothing is gained.
 std::optional<ServiceFacts> WithoutGains(const ServiceFacts& f) {
-  auto gained = [](const Located& l) { return l.gained; };
-  auto any = [&](const std::vector<Located>& v) {
-    return std::any_of(v.begin(), v.end(), gained);
-  };
-  if (!(f.user && f.user->gained) && !(f.read_only && f.read_only->gained) &&
-      !any(f.cap_drop) && !any(f.cap_add) && !any(f.security_opt) &&
-      !any(f.tmpfs))
+  if (std::none_of(std::begin(kControls), std::end(kControls),
+                   [&](const Control& c) { return HasGain(f, c); }))
     return std::nullopt;
   ServiceFacts out = f;
-  if (out.user && out.user->gained) out.user.reset();
-  if (out.read_only && out.read_only->gained) out.read_only.reset();
-  for (auto* v : {&out.cap_drop, &out.cap_add, &out.security_opt, &out.tmpfs})
-    v->erase(std::remove_if(v->begin(), v->end(), gained), v->end());
+  for (const Control& c : kControls) {
+    if (c.one && HasGain(out, c)) (out.*c.one).reset();
+    if (c.many) {
+      auto& v = out.*c.many;
+      v.erase(std::remove_if(v.begin(), v.end(), Gained), v.end());
+    }
+  }
   return out;
 }
 
@@ -112,10 +142,10 @@ class Resolver {
       Note("opt-out", "x-harden: false: the service is left as it is",
            f_.line);
       std::string what;
-      for (const std::string& w :
-           {GainedOf("user"), GainedOf("cap_drop"), GainedOf("cap_add"),
-            GainedOf("security_opt"), GainedOf("read_only"), GainedOf("tmpfs")})
+      for (const Control& c : kControls) {
+        const std::string w = GainedOf(c.key);
         if (!w.empty()) what += (what.empty() ? "" : ", ") + w;
+      }
       if (!what.empty()) Inherits(what, "it opts out with x-harden: false");
       return plan_;
     }
@@ -160,23 +190,14 @@ class Resolver {
   // What harden adds to the service this one extends under `key`, as
   // words: "user \"1000:1000\"", "cap_drop ALL", or empty.
   std::string GainedOf(const std::string& key) const {
-    auto one = [&](const std::optional<Located>& v, const char* format) {
-      return v && v->gained ? fmt::format(fmt::runtime(format), v->value)
-                            : std::string();
-    };
-    auto list = [&](const std::vector<Located>& v) {
-      std::string out;
-      for (const Located& l : v)
-        if (l.gained) out += (out.empty() ? key + " " : ", ") + l.value;
-      return out;
-    };
-    if (key == "user") return one(all_.user, "user \"{}\"");
-    if (key == "read_only") return one(all_.read_only, "read_only: {}");
-    if (key == "cap_drop") return list(all_.cap_drop);
-    if (key == "cap_add") return list(all_.cap_add);
-    if (key == "security_opt") return list(all_.security_opt);
-    if (key == "tmpfs") return list(all_.tmpfs);
-    return {};
+    const Control* c = ControlOf(key);
+    if (!c || !HasGain(all_, *c)) return {};
+    if (c->one)
+      return fmt::format(fmt::runtime(c->words), (all_.*c->one)->value);
+    std::string out;
+    for (const Located& l : all_.*c->many)
+      if (l.gained) out += (out.empty() ? key + " " : ", ") + l.value;
+    return out;
   }
   void Skip(const std::string& key, std::string reason) {
     Decision d;
@@ -629,20 +650,14 @@ void AddGains(const ServicePlan& plan, ServiceFacts* facts) {
     return l;
   };
   for (const Decision& d : plan.decisions) {
-    if (d.action != Action::kAdd) continue;
-    std::vector<Located>* list = d.key == "cap_drop"       ? &facts->cap_drop
-                                 : d.key == "cap_add"      ? &facts->cap_add
-                                 : d.key == "security_opt" ? &facts->security_opt
-                                 : d.key == "tmpfs"        ? &facts->tmpfs
-                                                           : nullptr;
-    if (list)
-      for (const std::string& v : d.values) list->push_back(gain(v));
-    else if (d.key == "user")
-      facts->user = gain(d.values[0]);
-    else if (d.key == "read_only")
-      facts->read_only = gain(d.values[0]);
     // A key of the baseline's `set:` is added to each service that lacks
     // it, extenders included.
+    const Control* c = ControlOf(d.key);
+    if (d.action != Action::kAdd || !c) continue;
+    if (c->one)
+      facts->*c->one = gain(d.values[0]);
+    else
+      for (const std::string& v : d.values) (facts->*c->many).push_back(gain(v));
   }
 }
 
