@@ -278,14 +278,6 @@ ServiceFacts ReadFacts(const ServiceNode& service) {
 
 namespace {
 
-// Values of another file: no line of this one.
-void Unlocate(std::optional<Located>* v) {
-  if (*v) (*v)->line = 0;
-}
-void Unlocate(std::vector<Located>* v) {
-  for (Located& l : *v) l.line = 0;
-}
-
 constexpr std::optional<Located> ServiceFacts::*kScalars[] = {
     &ServiceFacts::image,        &ServiceFacts::user,
     &ServiceFacts::read_only,    &ServiceFacts::privileged,
@@ -296,15 +288,23 @@ constexpr std::vector<Located> ServiceFacts::*kLists[] = {
     &ServiceFacts::security_opt, &ServiceFacts::tmpfs,
     &ServiceFacts::volume_sources};
 
+// Calls `fn` on every value of `f` (not its name, line or errors).
+template <typename Fn>
+void ForEachValue(ServiceFacts* f, Fn fn) {
+  for (auto field : kScalars)
+    if (f->*field) fn(*(f->*field));
+  for (auto field : kLists)
+    for (Located& l : f->*field) fn(l);
+  for (Located& l : f->volume_targets) fn(l);
+}
+
 // Compose's merge of `over` into `base`, for the values (not the service's
 // name, line or errors). `same_file`: the values of `over` keep their lines.
 void Combine(ServiceFacts* base, ServiceFacts over, bool same_file) {
-  for (auto field : kScalars) {
-    if (!same_file) Unlocate(&(over.*field));
+  if (!same_file) Unlocate(&over);
+  for (auto field : kScalars)
     if (over.*field) base->*field = std::move(over.*field);
-  }
   for (auto field : kLists) {
-    if (!same_file) Unlocate(&(over.*field));
     auto& to = base->*field;
     to.insert(to.end(), std::make_move_iterator((over.*field).begin()),
               std::make_move_iterator((over.*field).end()));
@@ -315,7 +315,6 @@ void Combine(ServiceFacts* base, ServiceFacts over, bool same_file) {
     auto same = std::find_if(
         base->volume_targets.begin(), base->volume_targets.end(),
         [&](const Located& b) { return b.value == t.value; });
-    if (!same_file) t.line = 0;
     if (same == base->volume_targets.end())
       base->volume_targets.push_back(std::move(t));
     else if (same_file)
@@ -344,18 +343,12 @@ ServiceFacts MergeFacts(ServiceFacts base, ServiceFacts over) {
 }
 
 void Unlocate(ServiceFacts* f) {
-  for (auto field : kScalars) Unlocate(&(f->*field));
-  for (auto field : kLists) Unlocate(&(f->*field));
-  Unlocate(&f->volume_targets);
+  ForEachValue(f, [](Located& l) { l.line = 0; });
 }
 
 ServiceFacts ExtendFacts(const ServiceFacts& base, ServiceFacts own) {
   ServiceFacts out = base;
-  for (auto field : kScalars)
-    if (out.*field) (out.*field)->inherited = true;
-  for (auto field : kLists)
-    for (Located& l : out.*field) l.inherited = true;
-  for (Located& l : out.volume_targets) l.inherited = true;
+  ForEachValue(&out, [](Located& l) { l.inherited = true; });
   out.name = std::move(own.name);
   out.line = own.line;
   out.x_harden_error = std::move(own.x_harden_error);

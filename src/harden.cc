@@ -304,21 +304,21 @@ void ReadChains(const ComposeModel& model, ExtendableServices* out) {
   // Each service after the chain it extends (iteratively: a chain may be
   // as long as the file; a cycle, which Compose rejects, is cut).
   for (const ServiceNode& s : model.service_nodes) {
-    std::vector<const ServiceNode*> chain;
+    std::vector<std::pair<const ServiceNode*, std::string>> chain;  // + base
     std::unordered_set<const ServiceNode*> seen;
     for (const ServiceNode* n = &s; n && !out->count(n->name);) {
       if (!seen.insert(n).second) break;
-      chain.push_back(n);
-      auto base = nodes.find(n->mapping ? ExtendedService(n->mapping) : "");
+      chain.emplace_back(n, n->mapping ? ExtendedService(n->mapping) : "");
+      auto base = nodes.find(chain.back().second);
       n = base == nodes.end() ? nullptr : base->second;
     }
-    for (auto n = chain.rbegin(); n != chain.rend(); ++n) {
-      ServiceFacts f = ReadFacts(**n);
-      std::string base = (*n)->mapping ? ExtendedService((*n)->mapping) : "";
+    for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+      const auto& [n, base] = *it;
+      ServiceFacts f = ReadFacts(*n);
       auto done = out->find(base);
       if (done != out->end() && base != f.name)
         f = ExtendFacts(done->second, std::move(f));
-      out->emplace((*n)->name, std::move(f));
+      out->emplace(n->name, std::move(f));
     }
   }
 }
@@ -350,7 +350,6 @@ Expected<ExtendableServices> ReadExtendable(std::string text) {
   for (auto& [name, f] : out) Unlocate(&f);
   return out;
 }
-
 
 Expected<FileResult> HardenText(std::string input, const Baseline& baseline,
                                 const ImageFacts& images, Target target,
