@@ -189,16 +189,19 @@ std::optional<size_t> AfterColon(const SourceText& src, const Node* key) {
   return std::nullopt;
 }
 
-enum class BlockScalar { kNone, kClip, kKeep };
+enum class BlockScalar { kNone, kClip, kKeep, kStrip };
 
-// Whether `n` is a | or > block scalar, and whether it keeps its trailing
-// blank lines (the '+' chomping indicator), which then belong to it.
+// Whether `n` is a | or > block scalar, and its chomping indicator: '+'
+// keeps its trailing blank lines, which then belong to it; '-' strips its
+// final line break.
 BlockScalar BlockScalarStyle(std::string_view t, const Node* n) {
   if (n->kind != NodeKind::kScalar || n->plain) return BlockScalar::kNone;
   size_t i = AfterProperties(t, n);
   if (i >= t.size() || (t[i] != '|' && t[i] != '>')) return BlockScalar::kNone;
-  for (++i; i < t.size() && t[i] != ' ' && t[i] != '\n' && t[i] != '\r'; ++i)
+  for (++i; i < t.size() && t[i] != ' ' && t[i] != '\n' && t[i] != '\r'; ++i) {
     if (t[i] == '+') return BlockScalar::kKeep;
+    if (t[i] == '-') return BlockScalar::kStrip;
+  }
   return BlockScalar::kClip;
 }
 
@@ -418,22 +421,23 @@ class EditPlanner::Impl {
     return std::nullopt;
   }
 
+  // Offset of the indicator `mark` just in front of `n` (spaces between),
+  // or npos.
+  size_t MarkBefore(const Node* n, char mark) const {
+    size_t i = n->offset;
+    if (n->kind == NodeKind::kNull) return std::string::npos;
+    while (i > 0 && t_[i - 1] == ' ') --i;
+    if (i > 0 && t_[i - 1] == mark) return i - 1;
+    return std::string::npos;
+  }
+
   // Whether a block mapping's key is written `? key`.
   bool ExplicitKey(const Node* key) const {
-    size_t i = key->offset;
-    if (key->kind == NodeKind::kNull) return false;
-    while (i > 0 && t_[i - 1] == ' ') --i;
-    return i > 0 && t_[i - 1] == '?';
+    return MarkBefore(key, '?') != std::string::npos;
   }
 
   // Offset of the '-' in front of a block sequence item, or npos.
-  size_t DashOffset(const Node* item) const {
-    size_t i = item->offset;
-    if (item->kind == NodeKind::kNull) return std::string::npos;
-    while (i > 0 && t_[i - 1] == ' ') --i;
-    if (i > 0 && t_[i - 1] == '-') return i - 1;
-    return std::string::npos;
-  }
+  size_t DashOffset(const Node* item) const { return MarkBefore(item, '-'); }
 
   std::string Indent(size_t n) const { return std::string(n, ' '); }
 
@@ -526,9 +530,8 @@ class EditPlanner::Impl {
       const Node* leaf = last_val;
       while ((leaf->IsMapping() || leaf->IsSequence()) && !leaf->children.empty())
         leaf = leaf->children.back();
-      if (BlockScalarStyle(t_, leaf) != BlockScalar::kNone &&
-          t_.find('-', AfterProperties(t_, leaf)) >
-              t_.find_first_of(" \r\n", AfterProperties(t_, leaf)))
+      const BlockScalar style = BlockScalarStyle(t_, leaf);
+      if (style != BlockScalar::kNone && style != BlockScalar::kStrip)
         return At(leaf, "a | or > block ends the file without a final "
                         "newline: keys added after it would change its "
                         "text; end the file with a newline");

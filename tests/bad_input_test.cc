@@ -810,6 +810,9 @@ TEST(FuzzRegressionTest, PlannerEdgeCasesKeepTheFuzzProperties) {
       // Quoted scalars over several lines, made lists.
       "services:\n  web:\n    image: nginx\n    tmpfs: \"/run\n      /x\"\n",
       "services:\n  web:\n    image: nginx\n    tmpfs: '/a''b'\n",
+      // A block that strips its line break ends the file without one: keys
+      // go after it, its text unchanged.
+      "services:\n  web:\n    image: example/app\n    command: |-\n      run",
   };
   for (const char* input : inputs) {
     harden_fuzz::Verdict v = harden_fuzz::Check(input);
