@@ -189,6 +189,59 @@ std::optional<size_t> AfterColon(const SourceText& src, const Node* key) {
   return std::nullopt;
 }
 
+// What follows the ':' of a service whose value is empty: its anchor and
+// tag, and `~`, `null` or `{}`, however many lines they take. A token on a
+// later line belongs to the value when it stands deeper than the key.
+struct EmptyValue {
+  size_t begin = 0;  ///< the first token; begin == end: nothing written
+  size_t end = 0;    ///< just past the last token
+  std::string_view anchor;             ///< `&name`, as written
+  size_t flow = std::string_view::npos;  ///< where `{` opens
+};
+
+EmptyValue ScanEmptyValue(const SourceText& src, size_t colon,
+                          size_t key_column) {
+  std::string_view t = src.view();
+  const size_t first_line = src.LineOf(colon);
+  EmptyValue v;
+  v.begin = v.end = colon;
+  auto take = [&](size_t from, size_t to) {
+    if (v.begin == v.end) v.begin = from;
+    v.end = to;
+  };
+  for (size_t i = colon; i < t.size();) {
+    const char c = t[i];
+    if (IsSpace(c)) {
+      ++i;
+      continue;
+    }
+    const size_t line = src.LineOf(i);
+    if (c == '#') {  // after a space or at a line's start: a comment
+      i = src.LineEndWithEol(line);
+      continue;
+    }
+    if (line != first_line && i - src.LineStart(line) <= key_column) break;
+    size_t token_end = t.find_first_of(" \t\r\n", i);
+    if (token_end == std::string_view::npos) token_end = t.size();
+    if (c == '&' || c == '!') {
+      if (c == '&') v.anchor = t.substr(i, token_end - i);
+      take(i, token_end);
+      i = token_end;
+      continue;
+    }
+    if (c == '{') {
+      v.flow = i;
+      if (auto span = ScanFlow(t, i)) take(i, span->close + 1);
+      break;
+    }
+    std::string_view word = t.substr(i, token_end - i);
+    if (word == "~" || word == "null" || word == "Null" || word == "NULL")
+      take(i, token_end);
+    break;
+  }
+  return v;
+}
+
 enum class BlockScalar { kNone, kClip, kKeep, kStrip };
 
 // Whether `n` is a | or > block scalar, and its chomping indicator: '+'
@@ -280,9 +333,10 @@ class EditPlanner::Impl {
       : src_(src), t_(src.view()), edits_(src.view()) {}
 
   void Register(const ServiceNode& s, const ServicePlan* plan) {
-    // Only an anchored mapping can be reached again, through an alias or a
-    // merge key.
-    if (s.own && s.own->anchor_name) plan_of_[s.own] = plan;
+    // Only an anchored value can be reached again, through an alias or a
+    // merge key: a mapping, or an empty value that harden fills.
+    const Node* own = s.value->kind == NodeKind::kAlias ? nullptr : s.value;
+    if (own && own->anchor_name) plan_of_[own] = plan;
   }
 
   std::optional<Diagnostic> PlanService(const ServiceNode& s,
@@ -695,26 +749,31 @@ class EditPlanner::Impl {
                                              const std::vector<NewKey>& adds) {
     auto colon = AfterColon(src_, s.key);
     if (!colon) return At(s.key, "cannot find the ':' after this service name");
-    size_t line = src_.LineOf(*colon);
-    std::string_view rest = t_.substr(*colon, src_.LineEnd(line) - *colon);
-    size_t tok = rest.find_first_not_of(" \t");
-    if (tok != std::string_view::npos && rest[tok] != '#') {
-      // `web: ~`, `web: null` or `web: {}`.
-      if (rest[tok] == '{') {
-        // An empty flow mapping: fill it.
-        Node fake;
-        fake.offset = *colon + tok;
-        fake.line = s.key->line;
-        fake.column = s.key->column;
-        return AppendToFlowMap(&fake, adds);
-      }
-      size_t tok_end = rest.find_first_of(" \t", tok);
-      if (tok_end == std::string_view::npos) tok_end = rest.size();
-      std::string text = "{";
-      for (const NewKey& nk : adds)
-        text += (text.size() > 1 ? ", " : "") + nk.key + ": " + FlowValue(nk);
-      return Add({*colon + tok, tok_end - tok, text + "}"}, s.key);
+    const std::string_view tag = s.value->tag();
+    if (!tag.empty() && tag != "tag:yaml.org,2002:null")
+      return At(s.value,
+                fmt::format("service \"{}\" is empty and tagged {}; harden "
+                            "adds keys only to an untagged service",
+                            s.name, tag));
+    const EmptyValue v = ScanEmptyValue(src_, *colon, s.key->column);
+    if (v.flow != std::string_view::npos) {
+      // An empty flow mapping: fill it.
+      Node fake;
+      fake.offset = v.flow;
+      fake.line = s.key->line;
+      fake.column = s.key->column;
+      return AppendToFlowMap(&fake, adds);
     }
+    if (v.begin != v.end) {
+      // `web: ~`, `web: &a` or a tag on the line below: one flow mapping in
+      // their place, which keeps the anchor that aliases may name.
+      std::string text = v.anchor.empty() ? "{" : std::string(v.anchor) + " {";
+      const size_t open = text.size();
+      for (const NewKey& nk : adds)
+        text += (text.size() > open ? ", " : "") + nk.key + ": " + FlowValue(nk);
+      return Add({v.begin, v.end - v.begin, text + "}"}, s.key);
+    }
+    const size_t line = src_.LineOf(*colon);
     size_t k = s.key->column + service_indent_;
     const std::string& eol = src_.eol();
     std::string text;

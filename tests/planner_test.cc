@@ -136,5 +136,28 @@ TEST(PlannerTest, RefusesWhenAMergedServiceWouldLeakAnAddition) {
       }());
 }
 
+// An empty service is filled with one flow mapping in place of what its
+// value has written: `~`, a `!!null` tag, an anchor (kept, so that an alias
+// still finds it), on the key's line or the line below.
+TEST(PlannerTest, EmptyServiceKeepsItsAnchorAndLosesItsNull) {
+  const std::string hardened =
+      "{user: \"1000:1000\", cap_drop: [ALL], security_opt: "
+      "[\"no-new-privileges:true\"], read_only: true, tmpfs: [/tmp]}";
+  EXPECT_EQ("services:\n  web: &a " + hardened + "\n  api: *a\n",
+            Harden("services:\n  web: &a\n  api: *a\n"));
+  EXPECT_EQ("services:\n  web:\n    &a " + hardened + " # c\n  api: *a\n",
+            Harden("services:\n  web:\n    &a ~ # c\n  api: *a\n"));
+  EXPECT_EQ("services:\n  web: " + hardened + "\n",
+            Harden("services:\n  web: !!null\n"));
+  EXPECT_EQ("services:\n  web:\n    " + hardened + "\n",
+            Harden("services:\n  web:\n    ~\n"));
+}
+
+TEST(PlannerTest, RefusesAnEmptyServiceWithATag) {
+  EXPECT_EQ("error: :3:5: error: service \"web\" is empty and tagged "
+            "!override; harden adds keys only to an untagged service",
+            Harden("services:\n  web:\n    !override\n"));
+}
+
 }  // namespace
 }  // namespace harden
