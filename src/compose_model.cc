@@ -357,6 +357,7 @@ ServiceFacts ExtendFacts(const ServiceFacts& base, ServiceFacts own) {
   out.extends_service = std::move(own.extends_service);
   out.hardened_in = std::move(own.hardened_in);
   out.extended = fmt::format("service \"{}\"", base.name);
+  out.extender_volumes = std::move(own.extender_volumes);
   Combine(&out, std::move(own), /*same_file=*/true);
   return out;
 }

@@ -72,7 +72,9 @@ namespace {
 // planner has not yet learnt the file's indentation, while the service it
 // `extends` has not been seen or waits, or while a service whose mapping it
 // merges waits; Finish() then takes the rest in file order. The result is
-// the same whatever the order.
+// the same whatever the order. In a file that says `extends`, every service
+// waits for Finish(): the services that extend one, which may come further
+// down, decide where it may get a tmpfs.
 class ServicePipeline {
  public:
   ServicePipeline(const SourceText& src, const Baseline& baseline,
@@ -84,7 +86,13 @@ class ServicePipeline {
         // then; a file that never says `extends` (or could, in a quoted
         // key's escapes) keeps none.
         keep_facts_(src.view().find("extends") != std::string_view::npos ||
-                    src.view().find('\\') != std::string_view::npos) {}
+                    src.view().find('\\') != std::string_view::npos),
+        // Where harden may give a service a tmpfs depends on the volumes of
+        // the services that extend it, which may come further down. In an
+        // overlay too: the same file hardened either way configures alike,
+        // whether or not a Compose version applies `extends` after it
+        // merges the files.
+        hold_(src.view().find("extends") != std::string_view::npos) {}
 
   // One entry of `services`, in file order. An error is kept for later
   // (EntryError(), Finish()): the parse goes on, because a YAML error
@@ -127,6 +135,7 @@ class ServicePipeline {
   // Takes the services that waited, once every service has been seen.
   // Returns the first service's planning error, in file order.
   std::optional<Diagnostic> Finish() {
+    if (hold_) FindExtenderVolumes();
     while (!waiting_.empty()) Process(waiting_.begin()->first);
     if (plan_error_) return plan_error_->second;
     return std::nullopt;
@@ -149,6 +158,7 @@ class ServicePipeline {
   struct Waiting {
     ServiceNode node;
     std::string extends;  ///< the service of this file it extends, if any
+    std::optional<ServiceFacts> facts;  ///< as written, once read
   };
 
   // The service `i` extends in this file, or npos.
@@ -161,6 +171,7 @@ class ServicePipeline {
   // Whether waiting service `i` can go now, before the file is parsed to
   // its end.
   bool Ready(size_t i) const {
+    if (hold_) return false;
     const Waiting& w = waiting_.at(i);
     if (!w.extends.empty()) {
       const size_t base = BaseOf(i);
@@ -203,9 +214,31 @@ class ServicePipeline {
     for (auto k = chain.rbegin(); k != chain.rend(); ++k) ResolveOne(*k);
   }
 
+  // Gives each service the volumes of the services that extend it, at any
+  // depth, once the whole file is read (and every service waits).
+  void FindExtenderVolumes() {
+    for (auto& [i, w] : waiting_) {
+      w.facts = ReadFacts(w.node);
+      const std::vector<Located>& mine = w.facts->volume_targets;
+      if (mine.empty()) continue;
+      // Up the chain; a cycle, which Compose rejects, stops at its start.
+      size_t k = i;
+      for (size_t steps = 0; steps < plans_.size(); ++steps) {
+        k = BaseOf(k);
+        if (k == std::string::npos || k == i) break;
+        for (const Located& v : mine)
+          extender_volumes_[k].push_back({w.node.name, v.value, v.line});
+      }
+    }
+  }
+
   void ResolveOne(size_t i) {
-    const ServiceNode& s = waiting_.at(i).node;
-    ServiceFacts f = ReadFacts(s);
+    Waiting& w = waiting_.at(i);
+    const ServiceNode& s = w.node;
+    ServiceFacts f = w.facts ? std::move(*w.facts) : ReadFacts(s);
+    auto volumes = extender_volumes_.find(i);
+    if (volumes != extender_volumes_.end())
+      f.extender_volumes = std::move(volumes->second);
     if (f.extends_file && extends_) f = ExtendOtherFile(std::move(f));
     // What the service it extends sets, as Compose reads it: inherited
     // (nothing through a cycle). Within this file: an override file's
@@ -267,7 +300,9 @@ class ServicePipeline {
   std::deque<ServicePlan> plans_;  // stable: the planner points into it
   std::vector<State> state_;
   const bool keep_facts_;
+  const bool hold_;  // every service waits for Finish()
   std::vector<ServiceFacts> facts_;  // as written, when keep_facts_
+  std::map<size_t, std::vector<ServiceFacts::ExtenderVolume>> extender_volumes_;
   std::unordered_map<std::string, size_t> index_;  // service name -> number
   std::map<size_t, Waiting> waiting_;              // in file order
   std::unordered_set<const Node*> waiting_maps_;   // their own mappings

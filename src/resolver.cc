@@ -238,6 +238,23 @@ class Resolver {
     return v.inherited ? fmt::format("{}, which this one extends,", f_.extended)
                        : "the service";
   }
+  // A volume of a service that extends this one, at `path`, where this one
+  // mounts nothing of its own: a tmpfs harden gave this one would reach it.
+  const ServiceFacts::ExtenderVolume* ExtenderVolumeAt(
+      const std::string& path) const {
+    for (const Located& v : f_.volume_targets)
+      if (MountPath(v.value) == path) return nullptr;
+    for (const Located& t : all_.tmpfs)
+      if (MountPath(t.value) == path) return nullptr;
+    for (const ServiceFacts::ExtenderVolume& v : f_.extender_volumes)
+      if (MountPath(v.target) == path) return &v;
+    return nullptr;
+  }
+  static std::string ExtenderMounts(const ServiceFacts::ExtenderVolume& v) {
+    return fmt::format("service \"{}\", which extends this one, mounts a "
+                       "volume at {} (line {})",
+                       v.service, MountPath(v.target), v.line);
+  }
   std::string ImageSource() const {
     return image_ ? image_->source : std::string();
   }
@@ -485,6 +502,22 @@ class Resolver {
           .values = {f_.read_only->value};
       return;
     }
+    // The tmpfs that a read-only root needs here cannot be added where a
+    // service that extends this one mounts a volume: it would inherit both,
+    // and Docker refuses two mounts at one path.
+    if (!Has(skip_, "tmpfs")) {
+      std::vector<std::string> needed = b_.tmpfs;
+      if (image_) needed.insert(needed.end(), image_->tmpfs.begin(),
+                                image_->tmpfs.end());
+      for (const std::string& t : needed)
+        if (const auto* v = ExtenderVolumeAt(MountPath(t))) {
+          Push("read_only", Action::kSkip,
+               fmt::format("{}: the tmpfs that a read-only root would need "
+                           "there cannot be added",
+                           ExtenderMounts(*v)));
+          return;
+        }
+    }
     read_only_ = true;
     Decision& d = Push("read_only", Action::kAdd,
                        "make the root filesystem read-only; tmpfs gives "
@@ -519,6 +552,14 @@ class Resolver {
               .values = {p};
           return;
         }
+      if (const auto* v = ExtenderVolumeAt(p)) {
+        Push("tmpfs", Action::kSkip,
+             fmt::format("{}: it would inherit this tmpfs as well, and Docker "
+                         "refuses two mounts at one path",
+                         ExtenderMounts(*v)))
+            .values = {p};
+        return;
+      }
       for (const Located& v : f_.volume_targets)
         if (MountPath(v.value) == p) {
           Push("tmpfs", Action::kSkip,

@@ -123,13 +123,18 @@ TEST(OverridePairTest, HardensWhatDockerComposeMerges) {
   EXPECT_EQ(ReadAll((dir / "expected/merged.yaml").string()), text);
 }
 
-// Services that extend another of the same file inherit what it sets
-// (testdata/extends-explicit): the user and read_only: false that the base
-// chose explicitly stay in force for its extenders, and an extender's own
-// read_only: true gets the tmpfs its image needs. docker-compose judges the
-// result as it resolves `extends`.
-TEST(ExtendsTest, ExtendersKeepTheChoicesOfTheirBase) {
-  const fs::path dir = fs::path(TestdataDir()) / "extends-explicit";
+// Services that extend another of the same file inherit what it sets, and
+// docker-compose judges the result as it resolves `extends`:
+// - extends-explicit: the user and read_only: false that the base chose
+//   explicitly stay in force for its extenders, and an extender's own
+//   read_only: true gets the tmpfs its image needs;
+// - extends-volume: where an extender mounts a volume, the base gets no
+//   tmpfs (Compose appends the base's tmpfs to the extender's, and Docker
+//   refuses a tmpfs and a volume at one path).
+class ExtendsTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ExtendsTest, DockerComposeReadsTheHardenedServices) {
+  const fs::path dir = fs::path(TestdataDir()) / GetParam();
   if (std::system("command -v docker-compose >/dev/null") != 0) {
     if (std::getenv("CI")) FAIL() << "docker-compose is needed in CI";
     GTEST_SKIP() << "docker-compose is not installed";
@@ -142,6 +147,11 @@ TEST(ExtendsTest, ExtendersKeepTheChoicesOfTheirBase) {
   ASSERT_EQ(0, std::system(cmd.c_str())) << ReadAll(merged);
   EXPECT_EQ(ReadAll((dir / "merged.yaml").string()), ReadAll(merged));
 }
+
+INSTANTIATE_TEST_SUITE_P(Testdata, ExtendsTest,
+                         ::testing::Values("extends-explicit",
+                                           "extends-volume"),
+                         Name);
 
 TEST(StrictBaselineTest, CheckFailsOnFindingsEvenWhenHardened) {
   fs::path dir = fs::path(TestdataDir()) / "baseline-strict";

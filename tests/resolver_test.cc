@@ -312,6 +312,37 @@ TEST(ResolverTest, NeverATmpfsOverAVolume) {
   EXPECT_EQ(8, d->line);
 }
 
+// Compose appends a service's tmpfs to those of the services that extend
+// it: where one of them mounts a volume, the base gets no tmpfs, and no
+// read_only that would need one there.
+TEST(ResolverTest, NeverATmpfsOverAVolumeOfAnExtender) {
+  ServiceFacts f = Facts("postgres:16");
+  f.extender_volumes = {{"db-test", "/var/run/postgresql", 14}};
+  ServicePlan p = Resolve(f, Default(), TestImages());
+  EXPECT_TRUE(Added(p, "read_only").empty());
+  EXPECT_EQ("service \"db-test\", which extends this one, mounts a volume "
+            "at /var/run/postgresql (line 14): the tmpfs that a read-only "
+            "root would need there cannot be added",
+            Find(p, "read_only", Action::kSkip)->reason);
+  EXPECT_THAT(Added(p, "tmpfs"), ElementsAre("/tmp"));
+  EXPECT_THAT(Added(p, "user"), ElementsAre("999:999"));
+
+  // read_only set by the service itself stays; the tmpfs is not added.
+  f.read_only = Located{"true", 5};
+  p = Resolve(f, Default(), TestImages());
+  EXPECT_THAT(Added(p, "tmpfs"), ElementsAre("/tmp"));
+  EXPECT_EQ("service \"db-test\", which extends this one, mounts a volume "
+            "at /var/run/postgresql (line 14): it would inherit this tmpfs as "
+            "well, and Docker refuses two mounts at one path",
+            Find(p, "tmpfs", Action::kSkip)->reason);
+
+  // A volume of the service's own at that path: no conflict to avoid.
+  f.read_only.reset();
+  f.volume_targets = {{"/var/run/postgresql", 9}};
+  p = Resolve(f, Default(), TestImages());
+  EXPECT_THAT(Added(p, "read_only"), ElementsAre("true"));
+}
+
 TEST(ResolverTest, ExistingTmpfsWithOptionsCounts) {
   ServiceFacts f = Facts("example/app");
   f.tmpfs = {{"/tmp:size=64m", 8}};

@@ -114,6 +114,15 @@ struct ServiceFacts {
   /// (ExtendFacts; they are marked `inherited`), as words: `service "app"`,
   /// `service "web" of common.yaml`.
   std::string extended;
+  /// A volume of a service that extends this one in the same file (at any
+  /// depth; its own, not inherited): a tmpfs harden gives this service
+  /// would reach that one too, at the same path.
+  struct ExtenderVolume {
+    std::string service;
+    std::string target;
+    int line = 0;
+  };
+  std::vector<ExtenderVolume> extender_volumes;
 };
 
 ServiceFacts ReadFacts(const ServiceNode& service);
