@@ -194,6 +194,22 @@ Expected<ServiceNode> ReadServiceEntry(const Node* key, const Node* value) {
   if (r->IsMapping()) {
     s.mapping = r;
     if (value->kind != NodeKind::kAlias) s.own = value;
+    // YAML merges only mappings (Compose's parser rejects anything else),
+    // and what harden adds to a merged service depends on it.
+    if (const Node* m = OwnEntry(r, "<<")) {
+      const Node* v = m->Resolved();
+      bool ok = v->IsMapping() || v->IsSequence();
+      if (v->IsSequence())
+        for (const Node* item : v->children)
+          ok = ok && item->Resolved()->IsMapping();
+      if (!ok)
+        return At(m, fmt::format("the merge key (<<) of service \"{}\" is {}; "
+                                 "it takes a mapping or a list of mappings",
+                                 key->value,
+                                 v->IsSequence() ? "a list with an item that "
+                                                   "is not a mapping"
+                                                 : KindName(m)));
+    }
   } else if (r->kind != NodeKind::kNull &&
              !(r->IsScalar() && r->plain && r->value.empty())) {
     return At(value, fmt::format("service \"{}\" is {}, not a mapping",

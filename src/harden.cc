@@ -59,6 +59,11 @@ std::optional<Diagnostic> CheckEncoding(const SourceText& src) {
            !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 > 0x8F);
     }
     if (!ok) return at(i, "invalid UTF-8");
+    // YAML skips a byte order mark at the start of any line, so the
+    // columns it counts there are not the bytes harden indents by.
+    if (n == 3 && i > 0 && t[i - 1] == '\n' && t.compare(i, 3, "\xEF\xBB\xBF") == 0)
+      return at(i, "byte order mark (U+FEFF) at the start of a line: only "
+                   "the file's first bytes may hold one");
     i += n;
   }
   return std::nullopt;

@@ -259,7 +259,7 @@ BlockScalar BlockScalarStyle(std::string_view t, const Node* n) {
 }
 
 bool IsDashLine(std::string_view line, size_t indent) {
-  return line.size() > indent && line[indent] == '-' &&
+  return line.size() > indent && IndentOf(line) == indent && line[indent] == '-' &&
          (line.size() == indent + 1 || line[indent + 1] == ' ' ||
           line[indent + 1] == '\r');
 }
@@ -459,7 +459,9 @@ class EditPlanner::Impl {
       auto it = plan_of_.find(src);
       if (it == plan_of_.end()) continue;
       for (const Decision& d : it->second->decisions) {
-        if (d.action != Action::kAdd || Lookup(s.own, d.key)) continue;
+        if (d.action != Action::kAdd || OwnEntry(s.own, d.key)) continue;
+        // Read from an earlier source, it stays as it is.
+        if (Lookup(s.own, d.key) != Lookup(src, d.key)) continue;
         bool mine = std::any_of(adds.begin(), adds.end(), [&](const NewKey& k) {
           return k.key == d.key;
         });
@@ -663,9 +665,12 @@ class EditPlanner::Impl {
       std::string_view old = t_.substr(from, *end - from);
       const bool one_line = old.find('\n') == std::string_view::npos &&
                             props.find('\n') == std::string_view::npos;
-      const bool keep = one_line && (own->plain ? old.find_first_of(",[]{}:#") ==
-                                                      std::string_view::npos
-                                                : true);
+      // Inside brackets `,[]{}:#` end a plain scalar, and a leading `?`
+      // always starts a key (`?x` is text only outside them).
+      const bool keep =
+          one_line && (!own->plain || (old.find_first_of(",[]{}:#") ==
+                                           std::string_view::npos &&
+                                       old.front() != '?'));
       std::string text =
           "[" + (one_line ? std::string(props) : std::string()) +
           (keep ? std::string(old) : RenderScalar(std::string(own->value), true));

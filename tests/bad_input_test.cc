@@ -264,6 +264,12 @@ TEST_F(BadInputTest, LoneCarriageReturn) {
                  "save the file with LF or CRLF line ends");
 }
 
+TEST_F(BadInputTest, ByteOrderMarkAtTheStartOfALaterLine) {
+  ExpectRejected("services:\n  web:\n\xEF\xBB\xBF    image: example/app\n",
+                 "bad.yaml:3:1: error: byte order mark (U+FEFF) at the start "
+                 "of a line: only the file's first bytes may hold one");
+}
+
 TEST_F(BadInputTest, ServiceMergesItself) {
   ExpectRejected("services:\n  web: &web\n    image: example/app\n"
                  "    <<: *web\n",
@@ -810,6 +816,13 @@ TEST(FuzzRegressionTest, PlannerEdgeCasesKeepTheFuzzProperties) {
       // Quoted scalars over several lines, made lists.
       "services:\n  web:\n    image: nginx\n    tmpfs: \"/run\n      /x\"\n",
       "services:\n  web:\n    image: nginx\n    tmpfs: '/a''b'\n",
+      // A less indented line with "- " where the keys start is no item.
+      "services:\n  web:\n    image: example/app\n  ab- c:\n"
+      "    image: example/app\n",
+      // A merge of a service that harden fills (Compose rejects the null).
+      "services:\n  child: &child\n  mirror:\n    <<: *child\n",
+      // A leading `?` is text outside brackets, a key inside them.
+      "services:\n  web:\n    image: example/app\n    tmpfs: ?x\n",
       // A block that strips its line break ends the file without one: keys
       // go after it, its text unchanged.
       "services:\n  web:\n    image: example/app\n    command: |-\n      run",

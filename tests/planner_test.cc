@@ -136,6 +136,21 @@ TEST(PlannerTest, RefusesWhenAMergedServiceWouldLeakAnAddition) {
       }());
 }
 
+// The same when the merged service has the key and harden appends to it.
+TEST(PlannerTest, RefusesWhenAMergedListWouldLeakAnAddition) {
+  auto r = HardenText(
+      "services:\n  base: &base\n    image: example/base\n"
+      "    security_opt:\n    - label:disable\n  dash:\n    <<: *base\n"
+      "    x-harden: {skip: [security_opt]}\n",
+      LoadBaseline("default").value(), ImageFacts::Shipped());
+  ASSERT_FALSE(r);
+  EXPECT_EQ("service \"dash\" merges service \"base\" (line 2), which gains "
+            "\"security_opt\", but \"dash\" must not get it; give \"dash\" "
+            "its own \"security_opt\" or add x-harden: {skip: [security_opt]} "
+            "to \"base\"",
+            r.error().message);
+}
+
 // An empty service is filled with one flow mapping in place of what its
 // value has written: `~`, a `!!null` tag, an anchor (kept, so that an alias
 // still finds it), on the key's line or the line below.
