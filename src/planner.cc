@@ -625,6 +625,13 @@ class EditPlanner::Impl {
       return At(own, fmt::format("cannot add to \"{}\": its value is an alias",
                                  add.key));
     if (own->IsSequence()) {
+      // Compose takes only strings there; and harden would append after
+      // an item it cannot read.
+      for (const Node* item : own->children)
+        if (!item->Resolved()->IsScalar())
+          return At(item, fmt::format("an item of \"{}\" of service \"{}\" "
+                                      "is {}, not a single value",
+                                      add.key, s.name, KindName(item)));
       if (own->flow) {
         auto span = ScanFlow(t_, own->offset);
         if (!span) return At(own, "cannot find the end of this flow sequence");

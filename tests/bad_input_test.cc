@@ -244,6 +244,13 @@ TEST_F(BadInputTest, ReadOnlyIsAList) {
                  "sequence, not a single value");
 }
 
+TEST_F(BadInputTest, ListItemIsAMapping) {
+  ExpectRejected("services:\n  web:\n    image: example/app\n    cap_drop:\n"
+                 "      - NET_RAW\n      - {a: b}\n",
+                 "bad.yaml:6:9: error: an item of \"cap_drop\" of service "
+                 "\"web\" is a mapping, not a single value");
+}
+
 TEST_F(BadInputTest, ExplicitKeyInAService) {
   ExpectRejected("services:\n  web:\n    ? image: alpine\n    init: true\n",
                  "bad.yaml:3:7: error: service \"web\" has a key written as "
