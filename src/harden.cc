@@ -80,6 +80,17 @@ namespace {
 // the same whatever the order. In a file that says `extends`, every service
 // waits for Finish(): the services that extend one, which may come further
 // down, decide where it may get a tmpfs.
+// How many services deep harden follows `extends` (real files: one to
+// three). Each service's facts hold what it inherits, so a chain as long as
+// the file would cost memory quadratic in its length.
+constexpr size_t kMaxExtendsDepth = 64;
+
+std::string TooDeep(const std::string& service) {
+  return fmt::format("service \"{}\" extends a chain of more than {} "
+                     "services; harden follows {}",
+                     service, kMaxExtendsDepth, kMaxExtendsDepth);
+}
+
 class ServicePipeline {
  public:
   ServicePipeline(const SourceText& src, const Baseline& baseline,
@@ -112,6 +123,7 @@ class ServicePipeline {
     index_.emplace(entry->name, i);  // the parser rejects a duplicate
     plans_.emplace_back();
     state_.push_back(kNew);
+    depth_.push_back(0);
     if (keep_facts_) facts_.emplace_back();
     Waiting& w = waiting_[i];
     w.node = std::move(entry.value());
@@ -196,7 +208,7 @@ class ServicePipeline {
   void Process(size_t i) {
     Resolve(i);
     const ServiceNode& s = waiting_.at(i).node;
-    if (auto err = planner_.Plan(s, plans_[i])) {
+    if (auto err = too_deep_ == i ? DepthError(s) : planner_.Plan(s, plans_[i])) {
       if (!plan_error_ || i < plan_error_->first) plan_error_.emplace(i, *err);
     } else {
       ExpectService(i, s, plans_[i], fp_, &expected_);
@@ -226,9 +238,9 @@ class ServicePipeline {
       w.facts = ReadFacts(w.node);
       const std::vector<Located>& mine = w.facts->volume_targets;
       if (mine.empty()) continue;
-      // Up the chain; a cycle, which Compose rejects, stops at its start.
+      // Up the chain (a cycle, which Compose rejects, ends at its start).
       size_t k = i;
-      for (size_t steps = 0; steps < plans_.size(); ++steps) {
+      for (size_t steps = 0; steps < kMaxExtendsDepth; ++steps) {
         k = BaseOf(k);
         if (k == std::string::npos || k == i) break;
         for (const Located& v : mine)
@@ -249,7 +261,12 @@ class ServicePipeline {
     // (nothing through a cycle). Within this file: an override file's
     // changes to that service do not reach this one.
     const size_t base = BaseOf(i);
-    const bool extends = base != std::string::npos && state_[base] >= kResolved;
+    bool extends = base != std::string::npos && state_[base] >= kResolved;
+    if (extends) depth_[i] = depth_[base] + 1;
+    if (depth_[i] > kMaxExtendsDepth) {
+      extends = false;
+      if (too_deep_ == std::string::npos) too_deep_ = i;
+    }
     if (extends && keep_facts_) f = ExtendFacts(facts_[base], std::move(f));
     if (keep_facts_) facts_[i] = f;
     if (partner_) {
@@ -268,6 +285,10 @@ class ServicePipeline {
     // `extends` in each file before it merges them).
     if (keep_facts_ && target_ == Target::kBaseFile)
       AddGains(plans_[i], &facts_[i]);
+  }
+
+  Diagnostic DepthError(const ServiceNode& s) const {
+    return Diagnostic{{}, s.key->line + 1, s.key->column + 1, TooDeep(s.name)};
   }
 
   // `f` with what it inherits from the service of another file it extends,
@@ -304,6 +325,8 @@ class ServicePipeline {
   std::shared_ptr<TextPool> texts_ = std::make_shared<TextPool>();
   std::deque<ServicePlan> plans_;  // stable: the planner points into it
   std::vector<State> state_;
+  std::vector<size_t> depth_;  // how many services deep it extends
+  size_t too_deep_ = std::string::npos;  // the first service past the limit
   const bool keep_facts_;
   const bool hold_;  // every service waits for Finish()
   std::vector<ServiceFacts> facts_;  // as written, when keep_facts_
@@ -337,8 +360,11 @@ std::optional<Diagnostic> WithServices(
 }
 
 // Each service of `model` as one that extends it inherits it, with what it
-// extends in the same file read in.
-void ReadChains(const ComposeModel& model, ExtendableServices* out) {
+// extends in the same file read in; an error for a chain deeper than
+// kMaxExtendsDepth.
+std::optional<Diagnostic> ReadChains(const ComposeModel& model,
+                                     ExtendableServices* out) {
+  std::unordered_map<std::string, size_t> depth;
   std::unordered_map<std::string, const ServiceNode*> nodes;
   for (const ServiceNode& s : model.service_nodes) nodes.emplace(s.name, &s);
   // Each service after the chain it extends (iteratively: a chain may be
@@ -356,11 +382,16 @@ void ReadChains(const ComposeModel& model, ExtendableServices* out) {
       const auto& [n, base] = *it;
       ServiceFacts f = ReadFacts(*n);
       auto done = out->find(base);
-      if (done != out->end() && base != f.name)
+      if (done != out->end() && base != f.name) {
+        if ((depth[f.name] = depth[base] + 1) > kMaxExtendsDepth)
+          return Diagnostic{{}, n->key->line + 1, n->key->column + 1,
+                            TooDeep(f.name)};
         f = ExtendFacts(done->second, std::move(f));
+      }
       out->emplace(n->name, std::move(f));
     }
   }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -383,10 +414,12 @@ Expected<Partner> ReadPartner(std::string text, Partner::Role role,
 
 Expected<ExtendableServices> ReadExtendable(std::string text) {
   ExtendableServices out;
+  std::optional<Diagnostic> chain_error;
   auto err = WithServices(std::move(text), [&](const ComposeModel& model) {
-    ReadChains(model, &out);
+    chain_error = ReadChains(model, &out);
   });
   if (err) return *err;
+  if (chain_error) return *chain_error;
   for (auto& [name, f] : out) Unlocate(&f);
   return out;
 }

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "harden/baseline.h"
@@ -249,6 +250,25 @@ TEST_F(BadInputTest, ListItemIsAMapping) {
                  "      - NET_RAW\n      - {a: b}\n",
                  "bad.yaml:6:9: error: an item of \"cap_drop\" of service "
                  "\"web\" is a mapping, not a single value");
+}
+
+// Each service holds what it inherits, so an `extends` chain as long as
+// the file would cost memory quadratic in it (20,000 deep: tens of GB).
+// harden follows 64 services deep; a chain of 64 works.
+TEST_F(BadInputTest, ExtendsChainDeeperThanHardenFollows) {
+  auto chain = [](int n) {
+    std::string text = "services:\n  s0:\n    image: example/app\n";
+    for (int i = 1; i <= n; ++i)
+      text += fmt::format("  s{}:\n    extends: s{}\n    volumes: [v{}:/d{}]\n",
+                          i, i - 1, i, i);
+    return text;
+  };
+  ExpectRejected(chain(70),
+                 "bad.yaml:196:3: error: service \"s65\" extends a chain of "
+                 "more than 64 services; harden follows 64");
+  auto r = harden::HardenText(chain(64), harden::LoadBaseline("default").value(),
+                              harden::ImageFacts::Shipped());
+  EXPECT_TRUE(r) << r.error().message;
 }
 
 TEST_F(BadInputTest, ExplicitKeyInAService) {

@@ -626,6 +626,22 @@ TEST(CliTest, ExtendsOfABrokenOrCyclicFileIsAdvice) {
   ASSERT_EQ(0, r.exit_code) << r.err;
   EXPECT_THAT(r.out, HasSubstr("extends service \"a\" of pipe.yml (not a "
                                "regular file)"));
+
+  // A chain deeper than harden follows (its memory would grow with the
+  // square of its length) is advice too.
+  std::string chain = "services:\n  s0:\n    image: example/app\n";
+  for (int i = 1; i <= 70; ++i)
+    chain += "  s" + std::to_string(i) + ":\n    extends: s" +
+             std::to_string(i - 1) + "\n";
+  Put(root, "chain.yml", chain);
+  Put(root, "compose.yaml",
+      "services:\n  one:\n    extends: {file: chain.yml, service: s70}\n");
+  r = RunHarden({"--explain", "compose.yaml"}, root.path());
+  ASSERT_EQ(0, r.exit_code) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("extends service \"s70\" of chain.yml "
+                               "(chain.yml:132:3: service \"s65\" extends a "
+                               "chain of more than 64 services; harden "
+                               "follows 64)"));
 }
 
 }  // namespace
