@@ -361,9 +361,21 @@ class EditPlanner::Impl {
     if (s.value->kind == NodeKind::kAlias) {
       if (plan_of_.count(s.value->target))
         return std::nullopt;  // inherits the hardened service it aliases
-      return ReplaceWithFlowMap(s.value, "<<: *" + std::string(s.value->value), s, adds);
+      // An alias of a mapping is merged; one of an empty value, which
+      // merges nothing, is replaced.
+      return ReplaceWithFlowMap(
+          s.value,
+          s.value->target->IsMapping() ? "<<: *" + std::string(s.value->value)
+                                       : "",
+          s, adds);
     }
     if (!s.own) return PlanEmptyService(s, adds);
+    for (size_t i = 0; i < s.own->MapSize(); ++i)
+      if (s.own->Key(i)->kind == NodeKind::kNull)
+        return At(s.own->Key(i),
+                  fmt::format("service \"{}\" has an empty key; harden edits "
+                              "only \"key: value\" entries",
+                              s.name));
     if (!s.own->flow)
       for (size_t i = 0; i < s.own->MapSize(); ++i)
         if (ExplicitKey(s.own->Key(i)))

@@ -271,6 +271,12 @@ TEST_F(BadInputTest, ExtendsChainDeeperThanHardenFollows) {
   EXPECT_TRUE(r) << r.error().message;
 }
 
+TEST_F(BadInputTest, EmptyKeyInAService) {
+  ExpectRejected("services:\n  web:\n    ?\n    image: example/app\n",
+                 "bad.yaml:3:6: error: service \"web\" has an empty key; "
+                 "harden edits only \"key: value\" entries");
+}
+
 TEST_F(BadInputTest, ExplicitKeyInAService) {
   ExpectRejected("services:\n  web:\n    ? image: alpine\n    init: true\n",
                  "bad.yaml:3:7: error: service \"web\" has a key written as "
@@ -848,6 +854,8 @@ TEST(FuzzRegressionTest, PlannerEdgeCasesKeepTheFuzzProperties) {
       "    image: example/app\n",
       // A merge of a service that harden fills (Compose rejects the null).
       "services:\n  child: &child\n  mirror:\n    <<: *child\n",
+      // A service that aliases an empty value: nothing to merge.
+      "services:\n  x: {a: &e }\n  web: *e\n",
       // A leading `?` is text outside brackets, a key inside them.
       "services:\n  web:\n    image: example/app\n    tmpfs: ?x\n",
       // A block that strips its line break ends the file without one: keys
