@@ -139,12 +139,13 @@ std::string Shown(const std::string& path) {
   return path == "-" ? "<stdin>" : path;
 }
 
-// A usage error in --override-file, or empty.
-std::string CheckOverrideName(const std::string& name) {
+// Why the override file named `name` (its {stem} filled in) cannot be
+// written beside a Compose file, or empty.
+std::string OverrideNameProblem(const std::string& name) {
   if (name.empty() || name == "." || name == ".." ||
       name.find('/') != std::string::npos)
     return "--override-file takes a file name, written next to each Compose "
-           "file (e.g. compose.hardening.yaml)";
+           "file (e.g. compose.hardening.yaml, or {stem}.hardening.yaml)";
   for (const char* n : {"compose.yaml", "compose.yml", "docker-compose.yaml",
                         "docker-compose.yml"})
     if (name == n)
@@ -154,10 +155,17 @@ std::string CheckOverrideName(const std::string& name) {
   return {};
 }
 
-// A glob that matches exactly `name`.
-std::string EscapeGlob(const std::string& name) {
+// A glob that matches the override files `name` names: exactly, or with
+// anything for {stem}.
+std::string OverrideGlob(const std::string& name) {
   std::string out;
-  for (char c : name) {
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (name.compare(i, 6, "{stem}") == 0) {
+      out += '*';
+      i += 5;
+      continue;
+    }
+    const char c = name[i];
     if (c == '*' || c == '?' || c == '[' || c == '\\') out += '\\';
     out += c;
   }
@@ -175,14 +183,19 @@ void PlanOverlay(const Options& o, const FileResult& r, bool color,
                            "override file in; add --stdout to print it"};
     return;
   }
-  if (!stdin_input && BaseName(path) == o.override_file) {
+  const std::string name = BaseName(OverlayPath(path, o.override_file));
+  if (!stdin_input && BaseName(path) == name) {
     oc->error = Diagnostic{path, 0, 0,
                            "this is the override file itself; name its base "
                            "Compose file instead"};
     return;
   }
+  if (std::string e = OverrideNameProblem(name); !e.empty()) {
+    oc->error = Diagnostic{Shown(path), 0, 0, std::move(e)};
+    return;
+  }
   const std::string base = stdin_input ? "-" : BaseName(path);
-  std::string text = OverlayText(r, base, o.override_file);
+  std::string text = OverlayText(r, base, name);
   oc->output = text;
   if (stdin_input || o.to_stdout) {
     oc->changed = !text.empty();
@@ -217,7 +230,7 @@ void PlanOverlay(const Options& o, const FileResult& r, bool color,
     }
     // An overlay that must stop adding things is emptied, not removed, so
     // that `docker compose -f base -f overlay` keeps working.
-    if (text.empty()) text = OverlayText(r, base, o.override_file, true);
+    if (text.empty()) text = OverlayText(r, base, name, true);
     existing = std::move(old.value());
   }
   if (text.empty()) return;  // nothing to add, and no overlay to update
@@ -413,13 +426,14 @@ int Run(Options o, std::ostream& out, std::ostream& err) {
     return kExitError;
   }
   if (!o.override_file.empty()) {
-    std::string e = CheckOverrideName(o.override_file);
+    // With {stem}, each file's name is checked again as it is made.
+    std::string e = OverrideNameProblem(OverlayPath("stem.yaml", o.override_file));
     if (!e.empty()) {
       err << "harden: error: " << e << "\n";
       return kExitError;
     }
     // A walk must not take an overlay for a Compose file of its own.
-    o.discover.exclude.push_back(EscapeGlob(o.override_file));
+    o.discover.exclude.push_back(OverrideGlob(o.override_file));
   }
   auto baseline = LoadBaseline(o.baseline);
   if (!baseline) {
@@ -468,8 +482,9 @@ int Run(Options o, std::ostream& out, std::ostream& err) {
         for (const std::string& b : same)
           if (b != f) others += (others.empty() ? "" : ", ") + BaseName(b);
         refused[f] = fmt::format(
-            "shares the override file {} with {}; run them separately with "
-            "different --override-file names",
+            "shares the override file {} with {}; put {{stem}} in the "
+            "--override-file name (e.g. {{stem}}.hardening.yaml) to give each "
+            "its own",
             DisplayPath(overlay), others);
       }
     }
@@ -704,7 +719,8 @@ int RunCli(int argc, const char* const* argv, std::ostream& out,
   app.add_option("--override-file", o.override_file,
                  "write the hardening to override file NAME beside each "
                  "Compose file, which stays unchanged (as a diff; --write "
-                 "writes it)")
+                 "writes it); {stem} in NAME stands for the Compose file's "
+                 "name without its extension")
       ->type_name("NAME");
   app.set_version_flag("--version", std::string("harden ") + HARDEN_VERSION);
   try {

@@ -155,8 +155,22 @@ std::string OverlayBaseName(std::string_view text) {
 }
 
 std::string OverlayPath(const std::string& base, const std::string& name) {
-  size_t slash = base.rfind('/');
-  return slash == std::string::npos ? name : base.substr(0, slash + 1) + name;
+  const size_t slash = base.rfind('/');
+  const size_t start = slash == std::string::npos ? 0 : slash + 1;
+  const size_t dot = base.rfind('.');
+  const std::string stem =
+      base.substr(start, dot == std::string::npos || dot <= start ? std::string::npos
+                                                                  : dot - start);
+  std::string out = base.substr(0, start);
+  for (size_t i = 0; i < name.size();) {
+    if (name.compare(i, 6, "{stem}") == 0) {
+      out += stem;
+      i += 6;
+    } else {
+      out += name[i++];
+    }
+  }
+  return out;
 }
 
 std::string OverlayText(const FileResult& result, const std::string& base_name,

@@ -138,6 +138,14 @@ TEST(OverlayTest, OverlayPathIsBesideTheBase) {
   EXPECT_EQ("o.yaml", harden::OverlayPath("compose.yaml", "o.yaml"));
   EXPECT_EQ("a/b/o.yaml", harden::OverlayPath("a/b/compose.yaml", "o.yaml"));
   EXPECT_EQ("/o.yaml", harden::OverlayPath("/compose.yaml", "o.yaml"));
+  // {stem}: the base's name without its extension.
+  EXPECT_EQ("a/docker-compose.prod.hardening.yaml",
+            harden::OverlayPath("a/docker-compose.prod.yml",
+                                "{stem}.hardening.yaml"));
+  EXPECT_EQ("compose-{x}-compose.yml",
+            harden::OverlayPath("compose.yaml", "{stem}-{x}-{stem}.yml"));
+  EXPECT_EQ("a.b/compose.h.yaml",
+            harden::OverlayPath("a.b/compose", "{stem}.h.yaml"));
 }
 
 TEST(OverlayTest, DiffCreatesTheFile) {
@@ -366,11 +374,12 @@ TEST_F(OverlayCliTest, ComposeFilesSharingADirectoryAreRefused) {
   EXPECT_EQ(
       "wrote app/compose.hardening.yaml for app/compose.yaml (3 services)\n"
       "compose.override.yaml: error: shares the override file "
-      "compose.hardening.yaml with compose.yaml; run them separately with "
-      "different --override-file names\n"
+      "compose.hardening.yaml with compose.yaml; put {stem} in the "
+      "--override-file name (e.g. {stem}.hardening.yaml) to give each its "
+      "own\n"
       "compose.yaml: error: shares the override file compose.hardening.yaml "
-      "with compose.override.yaml; run them separately with different "
-      "--override-file names\n"
+      "with compose.override.yaml; put {stem} in the --override-file name "
+      "(e.g. {stem}.hardening.yaml) to give each its own\n"
       "harden: 3 files scanned, 1 changed, 0 already hardened, 2 failed; "
       "3 services hardened, 1 finding\n",
       r.err);
@@ -378,12 +387,54 @@ TEST_F(OverlayCliTest, ComposeFilesSharingADirectoryAreRefused) {
   EXPECT_TRUE(fs::exists(dir_ / "app/compose.hardening.yaml"));
 }
 
+// With {stem} in the name, each Compose file of a folder gets its own
+// overlay; a second run finds them up to date and takes none of them for a
+// Compose file.
+TEST_F(OverlayCliTest, StemGivesEachComposeFileItsOwnOverlay) {
+  WriteAll(dir_ / "compose.override.yaml", WithExtraService());
+  auto r = RunHarden({"--override-file", "{stem}.hardening.yaml", "--write", "."},
+                     dir_.path());
+  ASSERT_EQ(0, r.exit_code) << r.err;
+  EXPECT_EQ("wrote compose.override.hardening.yaml for compose.override.yaml "
+            "(4 services)\n"
+            "wrote compose.hardening.yaml for compose.yaml (3 services)\n"
+            "harden: 2 files scanned, 2 changed, 0 already hardened, 0 failed; "
+            "7 services hardened, 2 findings\n",
+            r.err);
+  EXPECT_EQ(base_, ReadAll(dir_ / "compose.yaml"));
+  EXPECT_NE(std::string::npos,
+            ReadAll(dir_ / "compose.override.hardening.yaml")
+                .find("docker compose -f compose.override.yaml -f "
+                      "compose.override.hardening.yaml up"));
+  auto again = RunHarden({"--override-file", "{stem}.hardening.yaml", "--check", "."},
+                         dir_.path());
+  EXPECT_EQ(0, again.exit_code) << again.err;
+  EXPECT_EQ("harden: 2 files scanned, 0 to change, 2 already hardened, "
+            "0 failed; 0 services to harden, 2 findings\n",
+            again.err);
+
+  // A name that {stem} makes the file docker compose reads by default.
+  fs::create_directories(dir_ / "x");
+  WriteAll(dir_ / "x/compose.yml", base_);
+  auto clash = RunHarden({"--override-file", "{stem}.yaml", "x/compose.yml"},
+                         dir_.path());
+  EXPECT_EQ(2, clash.exit_code);
+  EXPECT_NE(std::string::npos,
+            clash.err.find("x/compose.yml: error: --override-file compose.yaml "
+                           "would become the file docker compose reads by "
+                           "default"))
+      << clash.err;
+}
+
 TEST_F(OverlayCliTest, RejectsNamesThatAreNotPlainOverrideFiles) {
   auto path = RunInProcess({"--override-file", "sub/o.yaml", "x.yaml"});
   EXPECT_EQ(2, path.exit_code);
   EXPECT_EQ("harden: error: --override-file takes a file name, written next "
-            "to each Compose file (e.g. compose.hardening.yaml)\n",
+            "to each Compose file (e.g. compose.hardening.yaml, or "
+            "{stem}.hardening.yaml)\n",
             path.err);
+  EXPECT_EQ(path.err,
+            RunInProcess({"--override-file", "{stem}/o.yaml", "x.yaml"}).err);
   auto compose = RunInProcess({"--override-file", "compose.yaml", "x.yaml"});
   EXPECT_EQ(2, compose.exit_code);
   EXPECT_NE(std::string::npos, compose.err.find("reads by default"));

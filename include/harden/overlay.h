@@ -34,6 +34,9 @@ std::string OverlayBaseName(std::string_view text);
 
 /// The overlay named `name` in the directory of `base`:
 /// ("app/compose.yaml", "compose.hardening.yaml") -> "app/compose.hardening.yaml".
+/// `{stem}` in `name` stands for the base's file name without its extension:
+/// ("app/compose.prod.yml", "{stem}.hardening.yaml") ->
+/// "app/compose.prod.hardening.yaml".
 std::string OverlayPath(const std::string& base, const std::string& name);
 
 /// The overlay for one hardened file: a header comment that says how to use
