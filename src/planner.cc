@@ -615,7 +615,10 @@ class EditPlanner::Impl {
     std::string text;
     bool first = span->last == '{' || span->last == ',';
     for (const NewKey& nk : keys) {
-      text += first ? (span->last == ',' ? " " : "") : ", ";
+      // After an empty value (`key: }`), a comma right after the colon
+      // would make it part of the key.
+      text += first ? (span->last == ',' ? " " : "")
+                    : (span->last == ':' && text.empty() ? " , " : ", ");
       first = false;
       text += nk.key + ": " + FlowValue(nk);
     }

@@ -854,6 +854,8 @@ TEST(FuzzRegressionTest, PlannerEdgeCasesKeepTheFuzzProperties) {
       "    image: example/app\n",
       // A merge of a service that harden fills (Compose rejects the null).
       "services:\n  child: &child\n  mirror:\n    <<: *child\n",
+      // A flow mapping whose last value is empty: `key: }`.
+      "services:\n  web: {image: example/app, x: }\n",
       // A service that aliases an empty value: nothing to merge.
       "services:\n  x: {a: &e }\n  web: *e\n",
       // A leading `?` is text outside brackets, a key inside them.
