@@ -577,9 +577,15 @@ class EditPlanner::Impl {
     size_t k = map->Key(0)->column;
     const Node* last_key = map->Key(map->MapSize() - 1);
     const Node* last_val = map->Value(map->MapSize() - 1);
+    // What the text ends with: a block scalar keeps its trailing blank
+    // lines (|+) however deep it is nested.
+    const Node* leaf = last_val;
+    while ((leaf->IsMapping() || leaf->IsSequence()) && !leaf->children.empty())
+      leaf = leaf->children.back();
+    const BlockScalar style = BlockScalarStyle(t_, leaf);
     size_t at = BlockEnd(src_,
                          std::max<size_t>(last_key->line, EndLine(last_val)), k,
-                         BlockScalarStyle(t_, last_val));
+                         style);
     const std::string& eol = src_.eol();
     std::string text;
     for (const NewKey& nk : keys) {
@@ -595,10 +601,6 @@ class EditPlanner::Impl {
     if (at == t_.size() && !t_.empty() && t_.back() != '\n') {
       // No final newline: keep it that way. A | or > scalar that ends the
       // file would gain one, a change of its value, unless it strips it.
-      const Node* leaf = last_val;
-      while ((leaf->IsMapping() || leaf->IsSequence()) && !leaf->children.empty())
-        leaf = leaf->children.back();
-      const BlockScalar style = BlockScalarStyle(t_, leaf);
       if (style != BlockScalar::kNone && style != BlockScalar::kStrip)
         return At(leaf, "a | or > block ends the file without a final "
                         "newline: keys added after it would change its "

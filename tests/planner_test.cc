@@ -136,6 +136,19 @@ TEST(PlannerTest, RefusesWhenAMergedServiceWouldLeakAnAddition) {
       }());
 }
 
+// A |+ block keeps its trailing blank lines, however deep it is nested:
+// new keys go after them.
+TEST(PlannerTest, NewKeysGoAfterTheBlankLinesANestedKeepBlockHolds) {
+  const std::string block = "    x-cfg:\n      note: |+\n        keep\n\n\n";
+  EXPECT_EQ("services:\n  web:\n    image: example/app\n    user: x\n" +
+                block +
+                "    cap_drop:\n      - ALL\n    security_opt:\n"
+                "      - no-new-privileges:true\n    read_only: true\n"
+                "    tmpfs:\n      - /tmp\n  db: {x-harden: false}\n",
+            Harden("services:\n  web:\n    image: example/app\n    user: x\n" +
+                   block + "  db: {x-harden: false}\n"));
+}
+
 // The same when the merged service has the key and harden appends to it.
 TEST(PlannerTest, RefusesWhenAMergedListWouldLeakAnAddition) {
   auto r = HardenText(
