@@ -258,6 +258,14 @@ BlockScalar BlockScalarStyle(std::string_view t, const Node* n) {
   return BlockScalar::kClip;
 }
 
+// The node `n`'s text ends with: a block scalar keeps its trailing blank
+// lines (|+) however deep it is nested.
+const Node* LastLeaf(const Node* n) {
+  while ((n->IsMapping() || n->IsSequence()) && !n->children.empty())
+    n = n->children.back();
+  return n;
+}
+
 bool IsDashLine(std::string_view line, size_t indent) {
   return line.size() > indent && IndentOf(line) == indent && line[indent] == '-' &&
          (line.size() == indent + 1 || line[indent + 1] == ' ' ||
@@ -577,11 +585,7 @@ class EditPlanner::Impl {
     size_t k = map->Key(0)->column;
     const Node* last_key = map->Key(map->MapSize() - 1);
     const Node* last_val = map->Value(map->MapSize() - 1);
-    // What the text ends with: a block scalar keeps its trailing blank
-    // lines (|+) however deep it is nested.
-    const Node* leaf = last_val;
-    while ((leaf->IsMapping() || leaf->IsSequence()) && !leaf->children.empty())
-      leaf = leaf->children.back();
+    const Node* leaf = LastLeaf(last_val);
     const BlockScalar style = BlockScalarStyle(t_, leaf);
     size_t at = BlockEnd(src_,
                          std::max<size_t>(last_key->line, EndLine(last_val)), k,
@@ -669,7 +673,7 @@ class EditPlanner::Impl {
       size_t col = dash - src_.LineStart(src_.LineOf(dash));
       size_t gap = own->children.front()->offset - first_dash;
       size_t at = BlockEnd(src_, std::max(src_.LineOf(dash), EndLine(last)), col,
-                           BlockScalarStyle(t_, last));
+                           BlockScalarStyle(t_, LastLeaf(last)));
       const std::string& eol = src_.eol();
       std::string text;
       for (const std::string& v : add.values)
