@@ -1,6 +1,7 @@
 #include "harden/planner.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 
 #include <fmt/format.h>
@@ -114,8 +115,17 @@ size_t AfterProperties(std::string_view t, const Node* n) {
   size_t i = n->offset;
   if (!n->anchor_name && !n->tag_name) return i;
   while (i < t.size() && (t[i] == '&' || t[i] == '!')) {
-    i = t.find_first_of(" \t\r\n", i);
-    if (i == std::string_view::npos) return t.size();
+    if (t[i] == '&') {
+      // An anchor's name is letters, digits, '-' and '_' (`&a:b` is the
+      // anchor `a` on the scalar `:b`).
+      ++i;
+      while (i < t.size() && (std::isalnum(static_cast<unsigned char>(t[i])) ||
+                              t[i] == '-' || t[i] == '_'))
+        ++i;
+    } else {
+      i = t.find_first_of(" \t\r\n", i);
+      if (i == std::string_view::npos) return t.size();
+    }
     i = t.find_first_not_of(" \t\r\n", i);
     if (i == std::string_view::npos) return t.size();
   }
@@ -197,6 +207,7 @@ struct EmptyValue {
   size_t end = 0;    ///< just past the last token
   std::string_view anchor;             ///< `&name`, as written
   size_t flow = std::string_view::npos;  ///< where `{` opens
+  bool in_flow = false;  ///< an entry of a flow mapping: `{web: , db: ...}`
 };
 
 EmptyValue ScanEmptyValue(const SourceText& src, size_t colon,
@@ -220,8 +231,12 @@ EmptyValue ScanEmptyValue(const SourceText& src, size_t colon,
       i = src.LineEndWithEol(line);
       continue;
     }
+    if (c == ',' || c == '}') {  // the services are a flow mapping
+      v.in_flow = v.begin == v.end;
+      break;
+    }
     if (line != first_line && i - src.LineStart(line) <= key_column) break;
-    size_t token_end = t.find_first_of(" \t\r\n", i);
+    size_t token_end = t.find_first_of(" \t\r\n,}", i);
     if (token_end == std::string_view::npos) token_end = t.size();
     if (c == '&' || c == '!') {
       if (c == '&') v.anchor = t.substr(i, token_end - i);
@@ -701,6 +716,7 @@ class EditPlanner::Impl {
                                        old.front() != '?'));
       std::string text =
           "[" + (one_line ? std::string(props) : std::string()) +
+          (one_line && !props.empty() && !IsSpace(props.back()) ? " " : "") +
           (keep ? std::string(old) : RenderScalar(std::string(own->value), true));
       if (!one_line && !props.empty())
         return At(own, "cannot edit a scalar whose anchor or tag stands on "
@@ -789,6 +805,12 @@ class EditPlanner::Impl {
                             "adds keys only to an untagged service",
                             s.name, tag));
     const EmptyValue v = ScanEmptyValue(src_, *colon, s.key->column);
+    if (v.in_flow) {
+      std::string text = " {";
+      for (const NewKey& nk : adds)
+        text += (text.size() > 2 ? ", " : "") + nk.key + ": " + FlowValue(nk);
+      return Add({*colon, 0, text + "}"}, s.key);
+    }
     if (v.flow != std::string_view::npos) {
       // An empty flow mapping: fill it.
       Node fake;

@@ -858,6 +858,8 @@ TEST(FuzzRegressionTest, PlannerEdgeCasesKeepTheFuzzProperties) {
       "services:\n  web: {image: example/app, x: }\n",
       // A service that aliases an empty value: nothing to merge.
       "services:\n  x: {a: &e }\n  web: *e\n",
+      // An anchor's name ends where its letters do: `&a:b` anchors `:b`.
+      "services:\n  web:\n    image: example/app\n    tmpfs: &a:b c]\n",
       // A leading `?` is text outside brackets, a key inside them.
       "services:\n  web:\n    image: example/app\n    tmpfs: ?x\n",
       // A block that strips its line break ends the file without one: keys

@@ -179,6 +179,10 @@ TEST(PlannerTest, EmptyServiceKeepsItsAnchorAndLosesItsNull) {
             Harden("services:\n  web: !!null\n"));
   EXPECT_EQ("services:\n  web:\n    " + hardened + "\n",
             Harden("services:\n  web:\n    ~\n"));
+  // Services written as a flow mapping.
+  EXPECT_EQ("services: {web: " + hardened + " , api: &a " + hardened +
+                ", job: *a}\n",
+            Harden("services: {web: , api: &a ~, job: *a}\n"));
 }
 
 TEST(PlannerTest, RefusesAnEmptyServiceWithATag) {
