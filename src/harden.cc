@@ -71,15 +71,6 @@ std::optional<Diagnostic> CheckEncoding(const SourceText& src) {
 
 namespace {
 
-// Takes the services of one file through resolve -> plan -> expect, each one
-// as soon as it can go: while the input is parsed, so that the tree of a
-// large file is never held whole. A service waits, its nodes kept, while the
-// planner has not yet learnt the file's indentation, while the service it
-// `extends` has not been seen or waits, or while a service whose mapping it
-// merges waits; Finish() then takes the rest in file order. The result is
-// the same whatever the order. In a file that says `extends`, every service
-// waits for Finish(): the services that extend one, which may come further
-// down, decide where it may get a tmpfs.
 // How many services deep harden follows `extends` (real files: one to
 // three). Each service's facts hold what it inherits, so a chain as long as
 // the file would cost memory quadratic in its length.
@@ -91,6 +82,15 @@ std::string TooDeep(const std::string& service) {
                      service, kMaxExtendsDepth, kMaxExtendsDepth);
 }
 
+// Takes the services of one file through resolve -> plan -> expect, each one
+// as soon as it can go: while the input is parsed, so that the tree of a
+// large file is never held whole. A service waits, its nodes kept, while the
+// planner has not yet learnt the file's indentation, while the service it
+// `extends` has not been seen or waits, or while a service whose mapping it
+// merges waits; Finish() then takes the rest in file order. The result is
+// the same whatever the order. In a file that says `extends`, every service
+// waits for Finish(): the services that extend one, which may come further
+// down, decide where it may get a tmpfs.
 class ServicePipeline {
  public:
   ServicePipeline(const SourceText& src, const Baseline& baseline,

@@ -386,11 +386,10 @@ class EditPlanner::Impl {
         return std::nullopt;  // inherits the hardened service it aliases
       // An alias of a mapping is merged; one of an empty value, which
       // merges nothing, is replaced.
-      return ReplaceWithFlowMap(
-          s.value,
-          s.value->target->IsMapping() ? "<<: *" + std::string(s.value->value)
-                                       : "",
-          s, adds);
+      return ReplaceAlias(
+          s, s.value->target->IsMapping() ? "<<: *" + std::string(s.value->value)
+                                          : "",
+          adds);
     }
     if (!s.own) return PlanEmptyService(s, adds);
     for (size_t i = 0; i < s.own->MapSize(); ++i)
@@ -559,6 +558,14 @@ class EditPlanner::Impl {
     return line;
   }
 
+  // `key: value, key: value`, the entries of a flow mapping.
+  std::string FlowEntries(const std::vector<NewKey>& keys) const {
+    std::string out;
+    for (const NewKey& k : keys)
+      out += (out.empty() ? "" : ", ") + k.key + ": " + FlowValue(k);
+    return out;
+  }
+
   std::string FlowValue(const NewKey& k) const {
     if (!k.list) return Scalar(k, k.values[0], true);
     std::string out = "[";
@@ -633,17 +640,13 @@ class EditPlanner::Impl {
                                             const std::vector<NewKey>& keys) {
     auto span = ScanFlow(t_, map->offset);
     if (!span) return At(map, "cannot find the end of this flow mapping");
-    std::string text;
-    bool first = span->last == '{' || span->last == ',';
-    for (const NewKey& nk : keys) {
-      // After an empty value (`key: }`), a comma right after the colon
-      // would make it part of the key.
-      text += first ? (span->last == ',' ? " " : "")
-                    : (span->last == ':' && text.empty() ? " , " : ", ");
-      first = false;
-      text += nk.key + ": " + FlowValue(nk);
-    }
-    return Add({span->last_end, 0, text}, map);
+    // After an empty value (`key: }`), a comma right after the colon would
+    // make it part of the key.
+    const char* sep = span->last == '{' ? ""
+                      : span->last == ',' ? " "
+                      : span->last == ':' ? " , "
+                                          : ", ";
+    return Add({span->last_end, 0, sep + FlowEntries(keys)}, map);
   }
 
   std::optional<Diagnostic> AppendToExisting(const ServiceNode& s,
@@ -768,30 +771,23 @@ class EditPlanner::Impl {
     return RenderScalar(v, flow);
   }
 
-  std::optional<Diagnostic> ReplaceWithFlowMap(const Node* value,
-                                               const std::string& first,
-                                               const ServiceNode& s,
-                                               const std::vector<NewKey>& adds) {
-    std::string text = "{" + first;
-    for (const NewKey& nk : adds) {
-      NewKey k = nk;
-      if (k.list) {
-        std::vector<std::string> items;
-        for (const Located& l : ScalarList(Lookup(s.mapping, k.key)))
-          items.push_back(l.value);
-        items.insert(items.end(), k.values.begin(), k.values.end());
-        k.values = items;
-      }
-      text += (text.size() > 1 ? ", " : "") + k.key + ": " + FlowValue(k);
+  // A service written as an alias (`web: *a`) becomes a flow mapping that
+  // starts with `first` (a merge of the alias, or nothing) and holds the
+  // additions, lists with the items the alias gives first.
+  std::optional<Diagnostic> ReplaceAlias(const ServiceNode& s,
+                                         const std::string& first,
+                                         std::vector<NewKey> adds) {
+    for (NewKey& k : adds) {
+      if (!k.list) continue;
+      std::vector<std::string> items;
+      for (const Located& l : ScalarList(Lookup(s.mapping, k.key)))
+        items.push_back(l.value);
+      items.insert(items.end(), k.values.begin(), k.values.end());
+      k.values = std::move(items);
     }
-    text += "}";
-    size_t len = value->kind == NodeKind::kAlias ? 1 + value->value.size() : 0;
-    if (value->kind != NodeKind::kAlias) {
-      auto end = ScalarEnd(src_, value);
-      if (!end) return At(value, "cannot edit this value");
-      len = *end - value->offset;
-    }
-    return Add({value->offset, len, text}, value);
+    const std::string text =
+        "{" + first + (first.empty() ? "" : ", ") + FlowEntries(adds) + "}";
+    return Add({s.value->offset, 1 + s.value->value.size(), text}, s.value);
   }
 
   std::optional<Diagnostic> PlanEmptyService(const ServiceNode& s,
@@ -805,12 +801,7 @@ class EditPlanner::Impl {
                             "adds keys only to an untagged service",
                             s.name, tag));
     const EmptyValue v = ScanEmptyValue(src_, *colon, s.key->column);
-    if (v.in_flow) {
-      std::string text = " {";
-      for (const NewKey& nk : adds)
-        text += (text.size() > 2 ? ", " : "") + nk.key + ": " + FlowValue(nk);
-      return Add({*colon, 0, text + "}"}, s.key);
-    }
+    if (v.in_flow) return Add({*colon, 0, " {" + FlowEntries(adds) + "}"}, s.key);
     if (v.flow != std::string_view::npos) {
       // An empty flow mapping: fill it.
       Node fake;
@@ -822,11 +813,9 @@ class EditPlanner::Impl {
     if (v.begin != v.end) {
       // `web: ~`, `web: &a` or a tag on the line below: one flow mapping in
       // their place, which keeps the anchor that aliases may name.
-      std::string text = v.anchor.empty() ? "{" : std::string(v.anchor) + " {";
-      const size_t open = text.size();
-      for (const NewKey& nk : adds)
-        text += (text.size() > open ? ", " : "") + nk.key + ": " + FlowValue(nk);
-      return Add({v.begin, v.end - v.begin, text + "}"}, s.key);
+      const std::string anchor = v.anchor.empty() ? "" : std::string(v.anchor) + " ";
+      return Add({v.begin, v.end - v.begin, anchor + "{" + FlowEntries(adds) + "}"},
+                 s.key);
     }
     const size_t line = src_.LineOf(*colon);
     size_t k = s.key->column + service_indent_;
