@@ -310,30 +310,23 @@ Outcome ProcessFile(const std::string& path, const Options& o,
       }
       partner = std::move(p.value());
     }
-    // `extends: {file: F}`: F, relative to this file's folder, read once.
-    std::map<std::string, Expected<ExtendableServices>> extendable;
-    const std::string dir = path == "-" ? "." : DirName(path);
-    const ExtendsReader read_extended =
-        [&](const std::string& file) -> Expected<const ExtendableServices*> {
-      auto it = extendable.find(file);
-      if (it == extendable.end()) {
-        const std::string other_path = file[0] == '/' ? file : dir + "/" + file;
-        // Only a regular file: opening a FIFO would wait for a writer.
-        struct stat st;
-        auto other =
-            stat(other_path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)
-                ? Expected<std::string>(
-                      Diagnostic{other_path, 0, 0, "not a regular file"})
-                : ReadFile(other_path);
-        it = extendable
-                 .emplace(file, other ? ReadExtendable(std::move(other.value()))
-                                      : Expected<ExtendableServices>(
-                                            other.error()))
-                 .first;
-      }
-      if (!it->second) return it->second.error();
-      return &it->second.value();
-    };
+    // `extends: {file: F}`: F, relative to the folder of the file that
+    // names it, read once.
+    ExtendedFiles extended(
+        path == "-" ? "." : DirName(path),
+        [](const std::string& other) -> Expected<ExtendedFiles::Text> {
+          // Only a regular file: opening a FIFO would wait for a writer.
+          struct stat st;
+          const bool found = stat(other.c_str(), &st) == 0;
+          if (found && !S_ISREG(st.st_mode))
+            return Diagnostic{other, 0, 0, "not a regular file"};
+          auto text = ReadFile(other);
+          if (!text) return text.error();
+          return ExtendedFiles::Text{
+              found ? fmt::format("{}:{}", st.st_dev, st.st_ino) : other,
+              std::move(text.value())};
+        });
+    const ExtendsReader read_extended = extended.Reader();
     auto r = HardenText(std::move(text.value()), baseline, images,
                         o.override_file.empty() ? Target::kBaseFile
                                                 : Target::kOverlay,

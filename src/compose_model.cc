@@ -368,7 +368,12 @@ ServiceFacts ExtendFacts(const ServiceFacts& base, ServiceFacts own) {
   out.name = std::move(own.name);
   out.line = own.line;
   out.x_harden_error = std::move(own.x_harden_error);
-  out.extends_file = std::move(own.extends_file);
+  // A file the base could not read is one this service inherits from too.
+  if (own.extends_file)
+    out.extends_file = std::move(own.extends_file);
+  else if (out.extends_file)
+    out.extends_file->value = fmt::format("service \"{}\", which extends {}",
+                                          base.name, out.extends_file->value);
   out.extends_path = std::move(own.extends_path);
   out.extends_service = std::move(own.extends_service);
   out.hardened_in = std::move(own.hardened_in);

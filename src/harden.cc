@@ -10,6 +10,7 @@
 
 #include "harden/compose_model.h"
 #include "harden/document.h"
+#include "harden/file_io.h"
 #include "harden/planner.h"
 #include "harden/verify.h"
 
@@ -71,10 +72,30 @@ std::optional<Diagnostic> CheckEncoding(const SourceText& src) {
 
 namespace {
 
-// How many services deep harden follows `extends` (real files: one to
-// three). Each service's facts hold what it inherits, so a chain as long as
-// the file would cost memory quadratic in its length.
-constexpr size_t kMaxExtendsDepth = 64;
+// `f` with what it inherits from the service of another file it extends,
+// when that can be read; else its `extends_file` says why not. When that
+// service could not read a file it extends in turn, `extends_file` names
+// the way there.
+ServiceFacts ExtendFromFile(ServiceFacts f, const ExtendsReader& read) {
+  auto base = read(f.extends_path, f.extends_service);
+  if (!base) {
+    const Diagnostic& e = base.error();
+    f.extends_file->value += e.line > 0
+        ? fmt::format(" ({}:{}:{}: {})", f.extends_path, e.line, e.column,
+                      e.message)
+        : fmt::format(" ({})", e.message);
+    return f;
+  }
+  Located hop = std::move(*f.extends_file);
+  ServiceFacts out = ExtendFacts(*base.value(), std::move(f));
+  out.extended = hop.value;
+  out.extends_file.reset();
+  if (const auto& unread = base.value()->extends_file) {
+    hop.value += ", which extends " + unread->value;
+    out.extends_file = std::move(hop);
+  }
+  return out;
+}
 
 std::string TooDeep(const std::string& service) {
   return fmt::format("service \"{}\" extends a chain of more than {} "
@@ -256,7 +277,7 @@ class ServicePipeline {
     auto volumes = extender_volumes_.find(i);
     if (volumes != extender_volumes_.end())
       f.extender_volumes = std::move(volumes->second);
-    if (f.extends_file && extends_) f = ExtendOtherFile(std::move(f));
+    if (f.extends_file && extends_) f = ExtendFromFile(std::move(f), *extends_);
     // What the service it extends sets, as Compose reads it: inherited
     // (nothing through a cycle). Within this file: an override file's
     // changes to that service do not reach this one.
@@ -289,31 +310,6 @@ class ServicePipeline {
 
   Diagnostic DepthError(const ServiceNode& s) const {
     return Diagnostic{{}, s.key->line + 1, s.key->column + 1, TooDeep(s.name)};
-  }
-
-  // `f` with what it inherits from the service of another file it extends,
-  // when that can be read; else it says why not.
-  ServiceFacts ExtendOtherFile(ServiceFacts f) const {
-    auto services = (*extends_)(f.extends_path);
-    if (!services) {
-      const Diagnostic& e = services.error();
-      f.extends_file->value += e.line > 0
-          ? fmt::format(" ({}:{}:{}: {})", f.extends_path, e.line, e.column,
-                        e.message)
-          : fmt::format(" ({})", e.message);
-      return f;
-    }
-    auto it = services.value()->find(f.extends_service);
-    if (it == services.value()->end()) {
-      f.extends_file->value += fmt::format(" (no service \"{}\" there)",
-                                           f.extends_service);
-      return f;
-    }
-    std::string extended = f.extends_file->value;
-    ServiceFacts out = ExtendFacts(it->second, std::move(f));
-    out.extended = std::move(extended);
-    out.extends_file.reset();
-    return out;
   }
 
   EditPlanner planner_;
@@ -359,41 +355,6 @@ std::optional<Diagnostic> WithServices(
   return std::nullopt;
 }
 
-// Each service of `model` as one that extends it inherits it, with what it
-// extends in the same file read in; an error for a chain deeper than
-// kMaxExtendsDepth.
-std::optional<Diagnostic> ReadChains(const ComposeModel& model,
-                                     ExtendableServices* out) {
-  std::unordered_map<std::string, size_t> depth;
-  std::unordered_map<std::string, const ServiceNode*> nodes;
-  for (const ServiceNode& s : model.service_nodes) nodes.emplace(s.name, &s);
-  // Each service after the chain it extends (iteratively: a chain may be
-  // as long as the file; a cycle, which Compose rejects, is cut).
-  for (const ServiceNode& s : model.service_nodes) {
-    std::vector<std::pair<const ServiceNode*, std::string>> chain;  // + base
-    std::unordered_set<const ServiceNode*> seen;
-    for (const ServiceNode* n = &s; n && !out->count(n->name);) {
-      if (!seen.insert(n).second) break;
-      chain.emplace_back(n, n->mapping ? ExtendedService(n->mapping) : "");
-      auto base = nodes.find(chain.back().second);
-      n = base == nodes.end() ? nullptr : base->second;
-    }
-    for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-      const auto& [n, base] = *it;
-      ServiceFacts f = ReadFacts(*n);
-      auto done = out->find(base);
-      if (done != out->end() && base != f.name) {
-        if ((depth[f.name] = depth[base] + 1) > kMaxExtendsDepth)
-          return Diagnostic{{}, n->key->line + 1, n->key->column + 1,
-                            TooDeep(f.name)};
-        f = ExtendFacts(done->second, std::move(f));
-      }
-      out->emplace(n->name, std::move(f));
-    }
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 Expected<Partner> ReadPartner(std::string text, Partner::Role role,
@@ -412,16 +373,114 @@ Expected<Partner> ReadPartner(std::string text, Partner::Role role,
   return p;
 }
 
-Expected<ExtendableServices> ReadExtendable(std::string text) {
-  ExtendableServices out;
-  std::optional<Diagnostic> chain_error;
-  auto err = WithServices(std::move(text), [&](const ComposeModel& model) {
-    chain_error = ReadChains(model, &out);
+struct ExtendedFiles::File {
+  struct Service {
+    ServiceFacts facts;  // as written, without lines
+    std::string base;    // the service it extends in this file, if any
+    int line = 0, column = 0;
+  };
+  std::unordered_map<std::string, Service> services;
+};
+
+ExtendedFiles::ExtendedFiles(std::string dir, ReadText read)
+    : dir_(std::move(dir)), read_(std::move(read)) {}
+
+ExtendedFiles::~ExtendedFiles() = default;
+
+namespace {
+
+// F of `extends: {file: F}`, as named by a file in `dir`.
+std::string JoinPath(const std::string& dir, const std::string& file) {
+  return !file.empty() && file[0] == '/' ? file : dir + "/" + file;
+}
+
+}  // namespace
+
+ExtendsReader ExtendedFiles::Reader() {
+  return [this](const std::string& file, const std::string& service) {
+    return Resolve(JoinPath(dir_, file), service, 1);
+  };
+}
+
+const Expected<ExtendedFiles::File>& ExtendedFiles::Read(
+    const std::string& path) {
+  auto known = identity_.find(path);
+  if (known != identity_.end()) return *files_.at(known->second);
+  auto text = read_(path);
+  const std::string identity = text ? text->identity : path;
+  identity_.emplace(path, identity);
+  auto& slot = files_[identity];
+  if (slot) return *slot;
+  if (!text) {
+    slot = std::make_unique<Expected<File>>(text.error());
+    return *slot;
+  }
+  File file;
+  auto err = WithServices(std::move(text->text), [&](const ComposeModel& m) {
+    for (const ServiceNode& n : m.service_nodes) {
+      File::Service s{ReadFacts(n), n.mapping ? ExtendedService(n.mapping) : "",
+                      n.key->line + 1, n.key->column + 1};
+      Unlocate(&s.facts);
+      file.services.emplace(n.name, std::move(s));
+    }
   });
-  if (err) return *err;
-  if (chain_error) return *chain_error;
-  for (auto& [name, f] : out) Unlocate(&f);
-  return out;
+  slot = err ? std::make_unique<Expected<File>>(*err)
+             : std::make_unique<Expected<File>>(std::move(file));
+  return *slot;
+}
+
+// Lazily, service by service: a file is read only as far as some service
+// needs it, and a cycle is one of services (two files may well extend
+// each other's services).
+Expected<const ServiceFacts*> ExtendedFiles::Resolve(const std::string& path,
+                                                     const std::string& service,
+                                                     size_t depth) {
+  const Expected<File>& parsed = Read(path);
+  if (!parsed) return parsed.error();
+  auto it = parsed->services.find(service);
+  if (it == parsed->services.end())
+    return Diagnostic{path, 0, 0,
+                      fmt::format("no service \"{}\" there", service)};
+  const File::Service& s = it->second;
+  const auto key = std::make_pair(identity_.at(path), service);
+  if (auto done = done_.find(key); done != done_.end()) {
+    if (!done->second) return done->second.error();
+    return &done->second.value();
+  }
+  if (resolving_.count(key))
+    return Diagnostic{path, s.line, s.column,
+                      fmt::format("service \"{}\" is part of a cycle of "
+                                  "extends", service)};
+  if (depth > kMaxExtendsDepth) {
+    ++cuts_;
+    return Diagnostic{path, s.line, s.column,
+                      fmt::format("the chain of extends goes on past {} "
+                                  "services here; harden follows {}",
+                                  kMaxExtendsDepth, kMaxExtendsDepth)};
+  }
+  const size_t cuts = cuts_;
+  resolving_.insert(key);
+  Expected<ServiceFacts> out = s.facts;
+  if (!s.base.empty() && s.base != service) {
+    // Within the file: what fails for the base fails for this one.
+    auto base = Resolve(path, s.base, depth + 1);
+    if (base)
+      out = ExtendFacts(*base.value(), s.facts);
+    else
+      out = base.error();
+  } else if (s.facts.extends_file) {
+    const ExtendsReader next = [&](const std::string& f, const std::string& v) {
+      return Resolve(JoinPath(DirName(path), f), v, depth + 1);
+    };
+    out = ExtendFromFile(s.facts, next);
+  }
+  resolving_.erase(key);
+  // Cut short by the depth limit, the result holds only from this depth:
+  // kept, but not for the next request.
+  auto& slot = cuts_ == cuts ? done_.emplace(key, std::move(out)).first->second
+                             : cut_.emplace_back(std::move(out));
+  if (!slot) return slot.error();
+  return &slot.value();
 }
 
 Expected<FileResult> HardenText(std::string input, const Baseline& baseline,

@@ -18,6 +18,7 @@
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::StartsWith;
 using harden_test::ReadAll;
 using harden_test::RunHarden;
 using harden_test::RunInProcess;
@@ -598,8 +599,100 @@ TEST(CliTest, ExtendsReadsTheServiceOfTheOtherFile) {
                         "not read"));
 }
 
+// The other file may extend a service of a third, relative to its own
+// folder, as Compose reads it: what that one sets counts too. What cannot
+// be read at any hop is advice that names the whole way there.
+TEST(CliTest, ExtendsFollowsTheFilesTheOtherFileExtends) {
+  ScopedTempDir root;
+  Put(root, "stack/base/db.yml",
+      "services:\n"
+      "  base:\n"
+      "    image: example/app\n"
+      "    user: root\n"
+      "    volumes:\n"
+      "      - data:/tmp\n");
+  Put(root, "stack/shared/common.yml",
+      "services:\n"
+      "  app:\n"
+      "    extends: {file: ../base/db.yml, service: base}\n"
+      "  app-cached:\n"
+      "    extends: app\n"
+      "  gone:\n"
+      "    extends: {file: nowhere.yml, service: x}\n"
+      "  a:\n"
+      "    extends: {file: loop.yml, service: b}\n"
+      "  c:\n"
+      "    extends: {file: loop.yml, service: d}\n"
+      "  e:\n"
+      "    user: root\n");
+  Put(root, "stack/shared/loop.yml",
+      "services:\n"
+      "  b:\n"
+      "    extends: {file: ./common.yml, service: a}\n"
+      "  d:\n"
+      "    extends: {file: common.yml, service: e}\n");
+  const std::string hardened =
+      "services:\n"
+      "  web:\n"
+      "    extends: {file: shared/common.yml, service: app-cached}\n"
+      "    cap_drop:\n"
+      "      - ALL\n"
+      "    security_opt:\n"
+      "      - no-new-privileges:true\n"
+      "    read_only: true\n";
+  Put(root, "stack/compose.yaml",
+      "services:\n"
+      "  web:\n"
+      "    extends: {file: shared/common.yml, service: app-cached}\n"
+      "  lost:\n"
+      "    extends: {file: shared/common.yml, service: gone}\n"
+      "  looped:\n"
+      "    extends: {file: shared/common.yml, service: a}\n"
+      "  mutual:\n"
+      "    extends: {file: shared/common.yml, service: c}\n"
+      "  lost-too:\n"
+      "    extends: lost\n");
+  auto r = RunHarden({"--explain", "stack/compose.yaml"}, root.path());
+  ASSERT_EQ(0, r.exit_code) << r.err;
+  EXPECT_THAT(r.out,
+              HasSubstr("keep user root: service \"app-cached\" of "
+                        "shared/common.yml, which this one extends, sets user "
+                        "\"root\" explicitly"));
+  EXPECT_THAT(r.out,
+              HasSubstr("skip tmpfs /tmp: a volume of service \"app-cached\" "
+                        "of shared/common.yml, which this one extends, "
+                        "already mounts /tmp"));
+  EXPECT_THAT(r.out,
+              HasSubstr("extends service \"gone\" of shared/common.yml, which "
+                        "extends service \"x\" of nowhere.yml (cannot read "
+                        "file: No such file or directory), which harden could "
+                        "not read"));
+  EXPECT_THAT(r.out,
+              HasSubstr("extends service \"a\" of shared/common.yml, which "
+                        "extends service \"b\" of loop.yml, which extends "
+                        "service \"a\" of ./common.yml (./common.yml:8:3: "
+                        "service \"a\" is part of a cycle of extends), which "
+                        "harden could not read"));
+  // A service that extends one of its own file inherits what that one
+  // could not read.
+  EXPECT_THAT(r.out,
+              HasSubstr("extends service \"lost\", which extends service "
+                        "\"gone\" of shared/common.yml, which extends service "
+                        "\"x\" of nowhere.yml (cannot read file: No such file "
+                        "or directory), which harden could not read"));
+  // Two files may extend each other's services; only services make a
+  // cycle.
+  EXPECT_THAT(r.out,
+              HasSubstr("service \"mutual\"\n  keep user root: service \"c\" "
+                        "of shared/common.yml, which this one extends, sets "
+                        "user \"root\" explicitly"));
+  r = RunHarden({"--write", "stack/compose.yaml"}, root.path());
+  ASSERT_EQ(0, r.exit_code) << r.err;
+  EXPECT_THAT(ReadAll(root / "stack/compose.yaml"), StartsWith(hardened));
+}
+
 // The other file is input too: invalid YAML there is advice with its place,
-// and a cycle of `extends` in it (which Compose rejects) is cut, not
+// and a cycle of `extends` in it (which Compose rejects) is advice too, not
 // followed forever.
 TEST(CliTest, ExtendsOfABrokenOrCyclicFileIsAdvice) {
   ScopedTempDir root;
@@ -616,6 +709,9 @@ TEST(CliTest, ExtendsOfABrokenOrCyclicFileIsAdvice) {
   EXPECT_THAT(r.out, HasSubstr("extends service \"a\" of bad.yml (bad.yml:3:1: "
                                "did not find expected ',' or ']'"));
   EXPECT_THAT(r.out, HasSubstr("service \"two\"\n  add  user 1000:1000"));
+  EXPECT_THAT(r.out, HasSubstr("extends service \"b\" of cycle.yml "
+                               "(cycle.yml:5:3: service \"b\" is part of a "
+                               "cycle of extends)"));
 
   // A FIFO named as the file would wait for a writer forever: refused
   // unopened.
@@ -628,20 +724,22 @@ TEST(CliTest, ExtendsOfABrokenOrCyclicFileIsAdvice) {
                                "regular file)"));
 
   // A chain deeper than harden follows (its memory would grow with the
-  // square of its length) is advice too.
-  std::string chain = "services:\n  s0:\n    image: example/app\n";
+  // square of its length) is advice too; a service part of the way down
+  // it, within the limit, is read whatever came first.
+  std::string chain = "services:\n  s0:\n    image: example/app\n    user: root\n";
   for (int i = 1; i <= 70; ++i)
     chain += "  s" + std::to_string(i) + ":\n    extends: s" +
              std::to_string(i - 1) + "\n";
   Put(root, "chain.yml", chain);
   Put(root, "compose.yaml",
-      "services:\n  one:\n    extends: {file: chain.yml, service: s70}\n");
+      "services:\n  one:\n    extends: {file: chain.yml, service: s70}\n"
+      "  two:\n    extends: {file: chain.yml, service: s60}\n");
   r = RunHarden({"--explain", "compose.yaml"}, root.path());
   ASSERT_EQ(0, r.exit_code) << r.err;
   EXPECT_THAT(r.out, HasSubstr("extends service \"s70\" of chain.yml "
-                               "(chain.yml:132:3: service \"s65\" extends a "
-                               "chain of more than 64 services; harden "
-                               "follows 64)"));
+                               "(chain.yml:15:3: the chain of extends goes on "
+                               "past 64 services here; harden follows 64)"));
+  EXPECT_THAT(r.out, HasSubstr("service \"two\"\n  keep user root"));
 }
 
 }  // namespace

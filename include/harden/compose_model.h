@@ -139,7 +139,8 @@ ServiceFacts MergeFacts(ServiceFacts base, ServiceFacts over);
 /// harden adds to it): what `own` sets wins, lists are appended, volumes
 /// replace those with the same target, keys add up. The values from `base`
 /// keep their lines and are marked inherited; name, line and errors are
-/// `own`'s.
+/// `own`'s. A file `base` could not read (its `extends_file`) is one `own`
+/// could not read either, unless `own` extends a file itself.
 ServiceFacts ExtendFacts(const ServiceFacts& base, ServiceFacts own);
 
 /// Takes the lines off every value: they are another file's.

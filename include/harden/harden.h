@@ -5,8 +5,12 @@
 #ifndef HARDEN_HARDEN_H_
 #define HARDEN_HARDEN_H_
 
+#include <cstddef>
+#include <deque>
 #include <functional>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -63,18 +67,61 @@ struct Partner {
 Expected<Partner> ReadPartner(std::string text, Partner::Role role,
                               std::string name);
 
-/// The services of another file, as a service that extends one of them
-/// (`extends: {file: F, service: S}`) inherits it: each with what it
-/// extends within its own file read in, and without lines (they are that
-/// file's). A `file:` of that file is not followed.
-using ExtendableServices = std::unordered_map<std::string, ServiceFacts>;
-Expected<ExtendableServices> ReadExtendable(std::string text);
+/// How many services deep harden follows `extends`, within a file and from
+/// file to file (real files: one to three). Each service's facts hold what
+/// it inherits, so a chain as long as the file would cost memory quadratic
+/// in its length.
+inline constexpr size_t kMaxExtendsDepth = 64;
 
-/// Gives the services of the file an `extends: {file: F}` names (F as
-/// written); the caller reads it relative to the Compose file's folder.
-/// An error leaves the extending service with the advice `extends-file`.
-using ExtendsReader =
-    std::function<Expected<const ExtendableServices*>(const std::string& file)>;
+/// One service of another file (`extends: {file: F, service: S}`, F as
+/// written), as a service that extends it inherits it: with what it
+/// extends in turn, in its own file or in others, read in, and without
+/// lines (they are that file's). An error leaves the extending service with
+/// the advice `extends-file`, which says why; so does a file further down
+/// that could not be read, named with the way there.
+using ExtendsReader = std::function<Expected<const ServiceFacts*>(
+    const std::string& file, const std::string& service)>;
+
+/// The files that `extends` names, from one Compose file and from those
+/// files in turn (each relative to the folder of the file that names it),
+/// each read and each service resolved once. A cycle of `extends`, or a
+/// chain deeper than kMaxExtendsDepth, is an error for the services on it.
+class ExtendedFiles {
+ public:
+  /// How a file is read: its text, and a name that is the same by every
+  /// path to it (its real path), by which it is read once.
+  struct Text {
+    std::string identity;
+    std::string text;
+  };
+  using ReadText = std::function<Expected<Text>(const std::string& path)>;
+
+  /// For the Compose file in folder `dir`.
+  ExtendedFiles(std::string dir, ReadText read);
+  ExtendedFiles(const ExtendedFiles&) = delete;
+  ExtendedFiles& operator=(const ExtendedFiles&) = delete;
+  ~ExtendedFiles();
+
+  /// The reader for the Compose file; valid while this object lives.
+  ExtendsReader Reader();
+
+ private:
+  struct File;
+  Expected<const ServiceFacts*> Resolve(const std::string& path,
+                                        const std::string& service,
+                                        size_t depth);
+  const Expected<File>& Read(const std::string& path);
+
+  std::string dir_;
+  ReadText read_;
+  std::unordered_map<std::string, std::string> identity_;  // path -> name
+  std::unordered_map<std::string, std::unique_ptr<Expected<File>>> files_;
+  // (file's name, service) -> as inherited; on the stack while resolved
+  std::map<std::pair<std::string, std::string>, Expected<ServiceFacts>> done_;
+  std::set<std::pair<std::string, std::string>> resolving_;
+  std::deque<Expected<ServiceFacts>> cut_;  // short of the depth limit
+  size_t cuts_ = 0;  // how often the depth limit was reached
+};
 
 /// Hardens one file's text. Errors carry a line and column but no path.
 /// With a partner, the file is hardened as docker compose reads it by
