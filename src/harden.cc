@@ -87,10 +87,10 @@ ServiceFacts ExtendFromFile(ServiceFacts f, const ExtendsReader& read) {
     return f;
   }
   Located hop = std::move(*f.extends_file);
-  ServiceFacts out = ExtendFacts(*base.value(), std::move(f));
+  ServiceFacts out = ExtendFacts(base.value(), std::move(f));
   out.extended = hop.value;
   out.extends_file.reset();
-  if (const auto& unread = base.value()->extends_file) {
+  if (const auto& unread = base.value().extends_file) {
     hop.value += ", which extends " + unread->value;
     out.extends_file = std::move(hop);
   }
@@ -432,9 +432,9 @@ const Expected<ExtendedFiles::File>& ExtendedFiles::Read(
 // Lazily, service by service: a file is read only as far as some service
 // needs it, and a cycle is one of services (two files may well extend
 // each other's services).
-Expected<const ServiceFacts*> ExtendedFiles::Resolve(const std::string& path,
-                                                     const std::string& service,
-                                                     size_t depth) {
+Expected<ServiceFacts> ExtendedFiles::Resolve(const std::string& path,
+                                              const std::string& service,
+                                              size_t depth) {
   const Expected<File>& parsed = Read(path);
   if (!parsed) return parsed.error();
   auto it = parsed->services.find(service);
@@ -443,10 +443,7 @@ Expected<const ServiceFacts*> ExtendedFiles::Resolve(const std::string& path,
                       fmt::format("no service \"{}\" there", service)};
   const File::Service& s = it->second;
   const auto key = std::make_pair(identity_.at(path), service);
-  if (auto done = done_.find(key); done != done_.end()) {
-    if (!done->second) return done->second.error();
-    return &done->second.value();
-  }
+  if (auto done = done_.find(key); done != done_.end()) return done->second;
   if (resolving_.count(key))
     return Diagnostic{path, s.line, s.column,
                       fmt::format("service \"{}\" is part of a cycle of "
@@ -465,7 +462,7 @@ Expected<const ServiceFacts*> ExtendedFiles::Resolve(const std::string& path,
     // Within the file: what fails for the base fails for this one.
     auto base = Resolve(path, s.base, depth + 1);
     if (base)
-      out = ExtendFacts(*base.value(), s.facts);
+      out = ExtendFacts(base.value(), s.facts);
     else
       out = base.error();
   } else if (s.facts.extends_file) {
@@ -476,11 +473,9 @@ Expected<const ServiceFacts*> ExtendedFiles::Resolve(const std::string& path,
   }
   resolving_.erase(key);
   // Cut short by the depth limit, the result holds only from this depth:
-  // kept, but not for the next request.
-  auto& slot = cuts_ == cuts ? done_.emplace(key, std::move(out)).first->second
-                             : cut_.emplace_back(std::move(out));
-  if (!slot) return slot.error();
-  return &slot.value();
+  // not kept for the next request.
+  if (cuts_ != cuts) return out;
+  return done_.emplace(key, std::move(out)).first->second;
 }
 
 Expected<FileResult> HardenText(std::string input, const Baseline& baseline,

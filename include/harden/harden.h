@@ -6,7 +6,6 @@
 #define HARDEN_HARDEN_H_
 
 #include <cstddef>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -79,7 +78,7 @@ inline constexpr size_t kMaxExtendsDepth = 64;
 /// lines (they are that file's). An error leaves the extending service with
 /// the advice `extends-file`, which says why; so does a file further down
 /// that could not be read, named with the way there.
-using ExtendsReader = std::function<Expected<const ServiceFacts*>(
+using ExtendsReader = std::function<Expected<ServiceFacts>(
     const std::string& file, const std::string& service)>;
 
 /// The files that `extends` names, from one Compose file and from those
@@ -107,9 +106,8 @@ class ExtendedFiles {
 
  private:
   struct File;
-  Expected<const ServiceFacts*> Resolve(const std::string& path,
-                                        const std::string& service,
-                                        size_t depth);
+  Expected<ServiceFacts> Resolve(const std::string& path,
+                                 const std::string& service, size_t depth);
   const Expected<File>& Read(const std::string& path);
 
   std::string dir_;
@@ -119,7 +117,6 @@ class ExtendedFiles {
   // (file's name, service) -> as inherited; on the stack while resolved
   std::map<std::pair<std::string, std::string>, Expected<ServiceFacts>> done_;
   std::set<std::pair<std::string, std::string>> resolving_;
-  std::deque<Expected<ServiceFacts>> cut_;  // short of the depth limit
   size_t cuts_ = 0;  // how often the depth limit was reached
 };
 
