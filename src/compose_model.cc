@@ -256,6 +256,14 @@ ServiceFacts ReadFacts(const ServiceNode& service) {
   f.security_opt = ScalarList(Lookup(m, "security_opt"));
   f.tmpfs = ScalarList(Lookup(m, "tmpfs"));
   ReadVolumes(Lookup(m, "volumes"), &f);
+  // SERVICE[:MODE], service:SERVICE[:MODE] or container:NAME[:MODE].
+  for (Located& from : ScalarList(Lookup(m, "volumes_from"))) {
+    std::string_view v = from.value;
+    if (v.rfind("container:", 0) == 0) continue;
+    if (v.rfind("service:", 0) == 0) v.remove_prefix(8);
+    from.value = std::string(v.substr(0, v.find(':')));
+    f.volumes_from.push_back(std::move(from));
+  }
   f.keys = EffectiveKeys(m);
   if (const Node* e = Lookup(m, "extends")) {
     const Node* r = e->Resolved();
@@ -379,6 +387,8 @@ ServiceFacts ExtendFacts(const ServiceFacts& base, ServiceFacts own) {
   out.hardened_in = std::move(own.hardened_in);
   out.extended = fmt::format("service \"{}\"", base.name);
   out.extender_volumes = std::move(own.extender_volumes);
+  out.volumes_from = std::move(own.volumes_from);  // never shared
+  out.shared_volumes = std::move(own.shared_volumes);
   Combine(&out, std::move(own), /*same_file=*/true);
   return out;
 }

@@ -129,7 +129,9 @@ class ServicePipeline {
         // overlay too: the same file hardened either way configures alike,
         // whether or not a Compose version applies `extends` after it
         // merges the files.
-        hold_(src.view().find("extends") != std::string_view::npos) {}
+        // So do those of the services it mounts the volumes of.
+        hold_(src.view().find("extends") != std::string_view::npos ||
+              src.view().find("volumes_from") != std::string_view::npos) {}
 
   // One entry of `services`, in file order. An error is kept for later
   // (EntryError(), Finish()): the parse goes on, because a YAML error
@@ -173,7 +175,11 @@ class ServicePipeline {
   // Takes the services that waited, once every service has been seen.
   // Returns the first service's planning error, in file order.
   std::optional<Diagnostic> Finish() {
-    if (hold_) FindExtenderVolumes();
+    if (hold_) {
+      ReadAllFacts();
+      FindSharedVolumes();
+      FindExtenderVolumes();
+    }
     while (!waiting_.empty()) Process(waiting_.begin()->first);
     if (plan_error_) return plan_error_->second;
     return std::nullopt;
@@ -252,22 +258,115 @@ class ServicePipeline {
     for (auto k = chain.rbegin(); k != chain.rend(); ++k) ResolveOne(*k);
   }
 
+  // Once the whole file is read, and every service waits.
+  void ReadAllFacts() {
+    for (auto& [i, w] : waiting_) w.facts = ReadFacts(w.node);
+  }
+
   // Gives each service the volumes of the services that extend it, at any
-  // depth, once the whole file is read (and every service waits).
+  // depth: their own, and those they mount through volumes_from.
   void FindExtenderVolumes() {
     for (auto& [i, w] : waiting_) {
-      w.facts = ReadFacts(w.node);
-      const std::vector<Located>& mine = w.facts->volume_targets;
+      std::vector<ServiceFacts::OtherVolume> mine;
+      for (const Located& v : w.facts->volume_targets)
+        mine.push_back({w.node.name, v.value, v.line});
+      for (const auto& v : w.facts->shared_volumes)
+        mine.push_back({w.node.name, v.target, v.line, v.service});
       if (mine.empty()) continue;
       // Up the chain (a cycle, which Compose rejects, ends at its start).
       size_t k = i;
       for (size_t steps = 0; steps < kMaxExtendsDepth; ++steps) {
         k = BaseOf(k);
         if (k == std::string::npos || k == i) break;
-        for (const Located& v : mine)
-          extender_volumes_[k].push_back({w.node.name, v.value, v.line});
+        auto& to = extender_volumes_[k];
+        to.insert(to.end(), mine.begin(), mine.end());
       }
     }
+  }
+
+  // Gives each service what it mounts through volumes_from: the volumes of
+  // the services it names, of the services those extend, and of those they
+  // name in turn (a cycle, which Compose rejects, is cut). Only at the
+  // paths where harden might add a tmpfs, so that the cost stays linear
+  // in the file however many volumes it shares.
+  void FindSharedVolumes() {
+    std::unordered_set<std::string> paths;
+    for (const std::string& t : baseline_.tmpfs) paths.insert(MountPath(t));
+    for (const ImageFacts::Family& family : images_.families()) {
+      for (const std::string& t : family.fact.tmpfs) paths.insert(MountPath(t));
+      for (const auto& variant : family.variants)
+        for (const std::string& t : variant.overrides.tmpfs)
+          paths.insert(MountPath(t));
+    }
+    const size_t n = state_.size();
+    using Volumes = std::vector<ServiceFacts::OtherVolume>;
+    // One volume a path.
+    auto add = [](const ServiceFacts::OtherVolume& v, Volumes* to) {
+      for (const auto& m : *to)
+        if (MountPath(m.target) == MountPath(v.target)) return;
+      to->push_back(v);
+    };
+    // What service k mounts itself at those paths, with the services it
+    // extends in this file.
+    std::vector<std::optional<Volumes>> owned(n);
+    auto own = [&](size_t k) -> const Volumes& {
+      if (owned[k]) return *owned[k];
+      Volumes& out = owned[k].emplace();
+      for (size_t i = k, steps = 0;
+           i != std::string::npos && steps <= kMaxExtendsDepth;
+           ++steps, i = BaseOf(i)) {
+        const Waiting& w = waiting_.at(i);
+        for (const Located& v : w.facts->volume_targets)
+          if (paths.count(MountPath(v.value)))
+            add({w.node.name, v.value, v.line}, &out);
+      }
+      return out;
+    };
+    auto sources = [&](size_t k) {
+      std::vector<size_t> out;
+      for (const Located& from : waiting_.at(k).facts->volumes_from) {
+        auto it = index_.find(from.value);
+        if (it != index_.end() && it->second != k) out.push_back(it->second);
+      }
+      return out;
+    };
+    // Depth first, iteratively (a chain may be as long as the file): a
+    // service once all it names are done.
+    enum : char { kUnseen, kOpen, kClosed };
+    std::vector<char> mark(n, kUnseen);
+    std::vector<Volumes> shared(n);
+    for (size_t root = 0; root < n; ++root) {
+      if (mark[root] != kUnseen) continue;
+      std::vector<std::pair<size_t, std::vector<size_t>>> stack;
+      stack.emplace_back(root, sources(root));
+      mark[root] = kOpen;
+      while (!stack.empty()) {
+        auto& [k, next] = stack.back();
+        if (!next.empty()) {
+          const size_t j = next.back();
+          next.pop_back();
+          if (mark[j] == kUnseen) {
+            mark[j] = kOpen;
+            stack.emplace_back(j, sources(j));
+          }
+          continue;
+        }
+        // Named for the service this one names, which mounts them all.
+        Volumes mine;
+        for (size_t j : sources(k)) {
+          if (mark[j] != kClosed) continue;  // on a cycle
+          const std::string& name = waiting_.at(j).node.name;
+          for (const auto& v : own(j)) add({name, v.target, v.line}, &mine);
+          for (const auto& v : shared[j]) add({name, v.target, v.line}, &mine);
+        }
+        shared[k] = std::move(mine);
+        mark[k] = kClosed;
+        stack.pop_back();
+      }
+    }
+    for (size_t k = 0; k < n; ++k)
+      if (!shared[k].empty())
+        waiting_.at(k).facts->shared_volumes = std::move(shared[k]);
   }
 
   void ResolveOne(size_t i) {
@@ -326,7 +425,7 @@ class ServicePipeline {
   const bool keep_facts_;
   const bool hold_;  // every service waits for Finish()
   std::vector<ServiceFacts> facts_;  // as written, when keep_facts_
-  std::map<size_t, std::vector<ServiceFacts::ExtenderVolume>> extender_volumes_;
+  std::map<size_t, std::vector<ServiceFacts::OtherVolume>> extender_volumes_;
   std::unordered_map<std::string, size_t> index_;  // service name -> number
   std::map<size_t, Waiting> waiting_;              // in file order
   std::unordered_set<const Node*> waiting_maps_;   // their own mappings

@@ -6,6 +6,13 @@
 #include <fmt/format.h>
 
 namespace harden {
+
+std::string MountPath(std::string_view entry) {
+  std::string_view p = entry.substr(0, entry.find(':'));
+  while (p.size() > 1 && p.back() == '/') p.remove_suffix(1);
+  return std::string(p);
+}
+
 namespace {
 
 bool IsInterpolated(const std::string& s) {
@@ -24,13 +31,6 @@ bool IsRootUser(const std::string& user) {
   std::string_view u = user;
   u = u.substr(0, u.find(':'));
   return u == "root" || u == "0";
-}
-
-// The path a tmpfs entry or volume target mounts ("/run:uid=1" -> "/run").
-std::string MountPath(std::string_view entry) {
-  std::string_view p = entry.substr(0, entry.find(':'));
-  while (p.size() > 1 && p.back() == '/') p.remove_suffix(1);
-  return std::string(p);
 }
 
 bool Has(const std::vector<std::string>& v, const std::string& x) {
@@ -240,17 +240,22 @@ class Resolver {
   }
   // A volume of a service that extends this one, at `path`, where this one
   // mounts nothing of its own: a tmpfs harden gave this one would reach it.
-  const ServiceFacts::ExtenderVolume* ExtenderVolumeAt(
+  const ServiceFacts::OtherVolume* ExtenderVolumeAt(
       const std::string& path) const {
     for (const Located& v : f_.volume_targets)
       if (MountPath(v.value) == path) return nullptr;
     for (const Located& t : all_.tmpfs)
       if (MountPath(t.value) == path) return nullptr;
-    for (const ServiceFacts::ExtenderVolume& v : f_.extender_volumes)
+    for (const ServiceFacts::OtherVolume& v : f_.extender_volumes)
       if (MountPath(v.target) == path) return &v;
     return nullptr;
   }
-  static std::string ExtenderMounts(const ServiceFacts::ExtenderVolume& v) {
+  static std::string ExtenderMounts(const ServiceFacts::OtherVolume& v) {
+    if (!v.from.empty())
+      return fmt::format("service \"{}\", which extends this one, mounts a "
+                         "volume of service \"{}\" at {} (volumes_from; line "
+                         "{})",
+                         v.service, v.from, MountPath(v.target), v.line);
     return fmt::format("service \"{}\", which extends this one, mounts a "
                        "volume at {} (line {})",
                        v.service, MountPath(v.target), v.line);
@@ -569,6 +574,16 @@ class Resolver {
                                  f_.extended, p)
                    : fmt::format("a volume already mounts {}", p),
                v.line)
+              .values = {p};
+          return;
+        }
+      for (const auto& v : f_.shared_volumes)
+        if (MountPath(v.target) == p) {
+          Push("tmpfs", Action::kSkip,
+               fmt::format("service \"{}\", whose volumes this one mounts "
+                           "(volumes_from), mounts a volume at {} (line {}): "
+                           "a tmpfs would hide it",
+                           v.service, p, v.line))
               .values = {p};
           return;
         }

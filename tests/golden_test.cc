@@ -123,17 +123,19 @@ TEST(OverridePairTest, HardensWhatDockerComposeMerges) {
   EXPECT_EQ(ReadAll((dir / "expected/merged.yaml").string()), text);
 }
 
-// Services that extend another of the same file inherit what it sets, and
-// docker-compose judges the result as it resolves `extends`:
+// Services that share settings or volumes with another of the same file,
+// and docker-compose judges the result as it resolves them:
 // - extends-explicit: the user and read_only: false that the base chose
 //   explicitly stay in force for its extenders, and an extender's own
 //   read_only: true gets the tmpfs its image needs;
 // - extends-volume: where an extender mounts a volume, the base gets no
 //   tmpfs (Compose appends the base's tmpfs to the extender's, and Docker
-//   refuses a tmpfs and a volume at one path).
-class ExtendsTest : public ::testing::TestWithParam<std::string> {};
+//   refuses a tmpfs and a volume at one path);
+// - volumes-from: no tmpfs where a service mounts the volumes of another
+//   (at any depth), nor on the service such a one extends.
+class ComposeConfigTest : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(ExtendsTest, DockerComposeReadsTheHardenedServices) {
+TEST_P(ComposeConfigTest, DockerComposeReadsTheHardenedServices) {
   const fs::path dir = fs::path(TestdataDir()) / GetParam();
   if (std::system("command -v docker-compose >/dev/null") != 0) {
     if (std::getenv("CI")) FAIL() << "docker-compose is needed in CI";
@@ -148,9 +150,9 @@ TEST_P(ExtendsTest, DockerComposeReadsTheHardenedServices) {
   EXPECT_EQ(ReadAll((dir / "merged.yaml").string()), ReadAll(merged));
 }
 
-INSTANTIATE_TEST_SUITE_P(Testdata, ExtendsTest,
+INSTANTIATE_TEST_SUITE_P(Testdata, ComposeConfigTest,
                          ::testing::Values("extends-explicit",
-                                           "extends-volume"),
+                                           "extends-volume", "volumes-from"),
                          Name);
 
 TEST(StrictBaselineTest, CheckFailsOnFindingsEvenWhenHardened) {

@@ -114,15 +114,27 @@ struct ServiceFacts {
   /// (ExtendFacts; they are marked `inherited`), as words: `service "app"`,
   /// `service "web" of common.yaml`.
   std::string extended;
-  /// A volume of a service that extends this one in the same file (at any
-  /// depth; its own, not inherited): a tmpfs harden gives this service
-  /// would reach that one too, at the same path.
-  struct ExtenderVolume {
+  /// A volume that another service of the same file mounts, `service`
+  /// being the one that says so.
+  struct OtherVolume {
     std::string service;
     std::string target;
     int line = 0;
+    /// The service whose volume `service` mounts through volumes_from, if
+    /// it is not its own.
+    std::string from = {};
   };
-  std::vector<ExtenderVolume> extender_volumes;
+  /// The volumes of the services that extend this one (at any depth; their
+  /// own, not inherited): a tmpfs harden gives this service would reach
+  /// them too, at the same path.
+  std::vector<OtherVolume> extender_volumes;
+  /// `volumes_from`: the services of this file whose volumes this one
+  /// mounts, by name (`container:` entries, whose volumes harden cannot
+  /// see, are left out). Never inherited through `extends`.
+  std::vector<Located> volumes_from;
+  /// What this service mounts through `volumes_from` (at any depth), at
+  /// the paths where harden might add a tmpfs: a tmpfs there would hide it.
+  std::vector<OtherVolume> shared_volumes;
 };
 
 ServiceFacts ReadFacts(const ServiceNode& service);

@@ -91,6 +91,10 @@ void AddGains(const ServicePlan& plan, ServiceFacts* facts);
 /// Docker's default capability set, in moby's order.
 const std::vector<std::string>& DockerDefaultCapabilities();
 
+/// The path a tmpfs entry or volume target mounts ("/run:uid=1" -> "/run",
+/// "/tmp/" -> "/tmp").
+std::string MountPath(std::string_view entry);
+
 /// "cap_sys_admin" -> "SYS_ADMIN": upper case, no CAP_ prefix.
 std::string NormalizeCapability(std::string_view cap);
 
