@@ -49,12 +49,21 @@ struct Verdict {
   std::string message;
 };
 
-/// Runs `input` through the whole pipeline and checks the properties.
+/// Runs `input` through the whole pipeline and checks the properties. Every
+/// file an `extends: {file: F}` names, at any depth, is the input itself
+/// (as it was), so that the fuzzer reaches the resolution of other files:
+/// their cycles, depths and errors.
 inline Verdict Check(std::string_view input) {
   auto broken = [](std::string m) { return Verdict{Verdict::kBroken, m}; };
   using harden::Edit;
   const harden::ImageFacts& images = harden::ImageFacts::Shipped();
-  auto r = harden::HardenText(std::string(input), FuzzBaseline(), images);
+  auto itself = [&](const std::string&) -> harden::Expected<harden::ExtendedFiles::Text> {
+    return harden::ExtendedFiles::Text{"input", std::string(input)};
+  };
+  harden::ExtendedFiles files(".", itself);
+  const harden::ExtendsReader extends = files.Reader();
+  auto r = harden::HardenText(std::string(input), FuzzBaseline(), images,
+                              harden::Target::kBaseFile, nullptr, &extends);
   if (!r) {
     const harden::Diagnostic& d = r.error();
     if (d.message.empty()) return broken("rejected without a message");
@@ -98,7 +107,11 @@ inline Verdict Check(std::string_view input) {
   if (harden::UnifiedDiff(*r->source, r->edits, "f", {}).empty())
     return broken("a change without a diff");
 
-  auto again = harden::HardenText(out, FuzzBaseline(), images);
+  harden::ExtendedFiles files_again(".", itself);
+  const harden::ExtendsReader extends_again = files_again.Reader();
+  auto again = harden::HardenText(out, FuzzBaseline(), images,
+                                  harden::Target::kBaseFile, nullptr,
+                                  &extends_again);
   if (!again)
     return broken("output rejected: " +
                   harden::FormatDiagnostic(again.error()));
