@@ -192,7 +192,8 @@ std::optional<size_t> AfterColon(const SourceText& src, const Node* key) {
     if (!end) return std::nullopt;
     i = *end;
   } else {
-    i += key->value.size();
+    // After its tag and anchor: `? !t: x` is the key `x` tagged `!t:`.
+    i = AfterProperties(t, key) + key->value.size();
   }
   while (i < t.size() && (t[i] == ' ' || t[i] == '\t')) ++i;
   if (i < t.size() && t[i] == ':') return i + 1;
@@ -793,6 +794,11 @@ class EditPlanner::Impl {
   std::optional<Diagnostic> PlanEmptyService(const ServiceNode& s,
                                              const std::vector<NewKey>& adds) {
     auto colon = AfterColon(src_, s.key);
+    if (!colon && ExplicitKey(s.key))
+      return At(s.key, fmt::format("service \"{}\" is written as \"? name\" "
+                                   "with no value; harden edits only "
+                                   "\"name: value\" entries",
+                                   s.name));
     if (!colon) return At(s.key, "cannot find the ':' after this service name");
     const std::string_view tag = s.value->tag();
     if (!tag.empty() && tag != "tag:yaml.org,2002:null")

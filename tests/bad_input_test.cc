@@ -283,6 +283,22 @@ TEST_F(BadInputTest, ExplicitKeyInAService) {
                  "\"? key\"; harden edits only \"key: value\" entries");
 }
 
+// A service name after `?` with no value has no ':' to write after; a tag
+// that ends in ':' (`!t:`) is no such colon.
+TEST_F(BadInputTest, ExplicitServiceNameWithoutAValue) {
+  ExpectRejected("services:\n  ? web\n  db:\n    image: example/app\n",
+                 "bad.yaml:2:5: error: service \"web\" is written as \"? "
+                 "name\" with no value; harden edits only \"name: value\" "
+                 "entries");
+}
+
+TEST_F(BadInputTest, ExplicitServiceNameWithATagThatEndsInAColon) {
+  ExpectRejected("services:\n  ?  !t: false\n",
+                 "bad.yaml:2:6: error: service \"false\" is written as \"? "
+                 "name\" with no value; harden edits only \"name: value\" "
+                 "entries");
+}
+
 TEST_F(BadInputTest, BlockScalarEndsTheFileWithoutANewline) {
   ExpectRejected("services:\n  web:\n    image: example/app\n    command: |\n"
                  "      run",

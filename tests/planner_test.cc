@@ -185,6 +185,16 @@ TEST(PlannerTest, EmptyServiceKeepsItsAnchorAndLosesItsNull) {
             Harden("services: {web: , api: &a ~, job: *a}\n"));
 }
 
+// The name of an empty service may carry an anchor or a tag of its own.
+TEST(PlannerTest, EmptyServiceWithAnAnchoredOrTaggedName) {
+  const std::string keys =
+      "    user: \"1000:1000\"\n    cap_drop:\n      - ALL\n"
+      "    security_opt:\n      - no-new-privileges:true\n"
+      "    read_only: true\n    tmpfs:\n      - /tmp\n";
+  EXPECT_EQ("services:\n  &a db:\n" + keys + "  !!str api:\n" + keys,
+            Harden("services:\n  &a db:\n  !!str api:\n"));
+}
+
 TEST(PlannerTest, RefusesAnEmptyServiceWithATag) {
   EXPECT_EQ("error: :3:5: error: service \"web\" is empty and tagged "
             "!override; harden adds keys only to an untagged service",
