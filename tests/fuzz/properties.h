@@ -12,6 +12,7 @@
 #define HARDEN_TESTS_FUZZ_PROPERTIES_H_
 
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -52,7 +53,9 @@ struct Verdict {
 /// Runs `input` through the whole pipeline and checks the properties. Every
 /// file an `extends: {file: F}` names, at any depth, is the input itself
 /// (as it was), so that the fuzzer reaches the resolution of other files:
-/// their cycles, depths and errors.
+/// their cycles, depths and errors. By its size, one input in three is read
+/// with itself as its override file, and one as its base file, so that the
+/// merge of the two files docker compose reads by default is fuzzed too.
 inline Verdict Check(std::string_view input) {
   auto broken = [](std::string m) { return Verdict{Verdict::kBroken, m}; };
   using harden::Edit;
@@ -62,8 +65,18 @@ inline Verdict Check(std::string_view input) {
   };
   harden::ExtendedFiles files(".", itself);
   const harden::ExtendsReader extends = files.Reader();
+  std::optional<harden::Partner> partner;
+  if (input.size() % 3 != 0) {
+    auto p = harden::ReadPartner(std::string(input),
+                                 input.size() % 3 == 1
+                                     ? harden::Partner::Role::kBase
+                                     : harden::Partner::Role::kOverride,
+                                 "partner.yaml");
+    if (p) partner = std::move(p.value());
+  }
+  const harden::Partner* merged = partner ? &*partner : nullptr;
   auto r = harden::HardenText(std::string(input), FuzzBaseline(), images,
-                              harden::Target::kBaseFile, nullptr, &extends);
+                              harden::Target::kBaseFile, merged, &extends);
   if (!r) {
     const harden::Diagnostic& d = r.error();
     if (d.message.empty()) return broken("rejected without a message");
@@ -110,7 +123,7 @@ inline Verdict Check(std::string_view input) {
   harden::ExtendedFiles files_again(".", itself);
   const harden::ExtendsReader extends_again = files_again.Reader();
   auto again = harden::HardenText(out, FuzzBaseline(), images,
-                                  harden::Target::kBaseFile, nullptr,
+                                  harden::Target::kBaseFile, merged,
                                   &extends_again);
   if (!again)
     return broken("output rejected: " +
