@@ -129,9 +129,14 @@ class ServicePipeline {
         // overlay too: the same file hardened either way configures alike,
         // whether or not a Compose version applies `extends` after it
         // merges the files.
-        // So do those of the services it mounts the volumes of.
+        // So do those of the services it mounts the volumes of, which this
+        // file or the one docker compose merges with it may name.
         hold_(src.view().find("extends") != std::string_view::npos ||
-              src.view().find("volumes_from") != std::string_view::npos) {}
+              src.view().find("volumes_from") != std::string_view::npos ||
+              (partner && std::any_of(partner->services.begin(),
+                                      partner->services.end(), [](auto& s) {
+                                        return !s.second.volumes_from.empty();
+                                      }))) {}
 
   // One entry of `services`, in file order. An error is kept for later
   // (EntryError(), Finish()): the parse goes on, because a YAML error
@@ -271,7 +276,7 @@ class ServicePipeline {
       for (const Located& v : w.facts->volume_targets)
         mine.push_back({w.node.name, v.value, v.line});
       for (const auto& v : w.facts->shared_volumes)
-        mine.push_back({w.node.name, v.target, v.line, v.service});
+        mine.push_back({w.node.name, v.target, v.line, v.service, v.file});
       if (mine.empty()) continue;
       // Up the chain (a cycle, which Compose rejects, ends at its start).
       size_t k = i;
@@ -298,7 +303,28 @@ class ServicePipeline {
         for (const std::string& t : variant.overrides.tmpfs)
           paths.insert(MountPath(t));
     }
-    const size_t n = state_.size();
+    // This file's services, then those that only the file docker compose
+    // merges with it defines; what that file sets for a service of this
+    // one counts too (marked with its name: its lines are not this file's).
+    const size_t own_count = state_.size();
+    std::vector<const ServiceFacts*> theirs;  // by number - own_count
+    std::unordered_map<std::string, size_t> their_index;
+    auto partner_of = [&](const std::string& name) -> const ServiceFacts* {
+      if (!partner_) return nullptr;
+      auto it = partner_->services.find(name);
+      return it == partner_->services.end() ? nullptr : &it->second;
+    };
+    if (partner_)
+      for (const auto& [name, f] : partner_->services)
+        if (!index_.count(name)) {
+          their_index.emplace(name, own_count + theirs.size());
+          theirs.push_back(&f);
+        }
+    const size_t n = own_count + theirs.size();
+    auto name_of = [&](size_t k) -> const std::string& {
+      return k < own_count ? waiting_.at(k).node.name
+                           : theirs[k - own_count]->name;
+    };
     using Volumes = std::vector<ServiceFacts::OtherVolume>;
     // One volume a path.
     auto add = [](const ServiceFacts::OtherVolume& v, Volumes* to) {
@@ -306,12 +332,23 @@ class ServicePipeline {
         if (MountPath(m.target) == MountPath(v.target)) return;
       to->push_back(v);
     };
+    auto add_theirs = [&](const ServiceFacts* f, Volumes* to) {
+      if (!f) return;
+      for (const Located& v : f->volume_targets)
+        if (paths.count(MountPath(v.value)))
+          add({f->name, v.value, v.line, {}, partner_->name}, to);
+    };
     // What service k mounts itself at those paths, with the services it
     // extends in this file.
     std::vector<std::optional<Volumes>> owned(n);
     auto own = [&](size_t k) -> const Volumes& {
       if (owned[k]) return *owned[k];
       Volumes& out = owned[k].emplace();
+      if (k >= own_count) {
+        add_theirs(theirs[k - own_count], &out);
+        return out;
+      }
+      add_theirs(partner_of(name_of(k)), &out);
       for (size_t i = k, steps = 0;
            i != std::string::npos && steps <= kMaxExtendsDepth;
            ++steps, i = BaseOf(i)) {
@@ -324,10 +361,24 @@ class ServicePipeline {
     };
     auto sources = [&](size_t k) {
       std::vector<size_t> out;
-      for (const Located& from : waiting_.at(k).facts->volumes_from) {
-        auto it = index_.find(from.value);
-        if (it != index_.end() && it->second != k) out.push_back(it->second);
+      auto from_list = [&](const std::vector<Located>& list) {
+        for (const Located& from : list) {
+          auto it = index_.find(from.value);
+          size_t j = it != index_.end() ? it->second : n;
+          if (j == n) {
+            auto their = their_index.find(from.value);
+            if (their != their_index.end()) j = their->second;
+          }
+          if (j != n && j != k) out.push_back(j);
+        }
+      };
+      if (k >= own_count) {
+        from_list(theirs[k - own_count]->volumes_from);
+        return out;
       }
+      from_list(waiting_.at(k).facts->volumes_from);
+      if (const ServiceFacts* f = partner_of(name_of(k)))
+        from_list(f->volumes_from);
       return out;
     };
     // Depth first, iteratively (a chain may be as long as the file): a
@@ -355,16 +406,18 @@ class ServicePipeline {
         Volumes mine;
         for (size_t j : sources(k)) {
           if (mark[j] != kClosed) continue;  // on a cycle
-          const std::string& name = waiting_.at(j).node.name;
-          for (const auto& v : own(j)) add({name, v.target, v.line}, &mine);
-          for (const auto& v : shared[j]) add({name, v.target, v.line}, &mine);
+          const std::string& name = name_of(j);
+          for (const auto& v : own(j))
+            add({name, v.target, v.line, {}, v.file}, &mine);
+          for (const auto& v : shared[j])
+            add({name, v.target, v.line, {}, v.file}, &mine);
         }
         shared[k] = std::move(mine);
         mark[k] = kClosed;
         stack.pop_back();
       }
     }
-    for (size_t k = 0; k < n; ++k)
+    for (size_t k = 0; k < own_count; ++k)
       if (!shared[k].empty())
         waiting_.at(k).facts->shared_volumes = std::move(shared[k]);
   }

@@ -250,15 +250,20 @@ class Resolver {
       if (MountPath(v.target) == path) return &v;
     return nullptr;
   }
+  // Where a volume of another service is written: "line 8", "in
+  // compose.override.yaml".
+  static std::string Where(const ServiceFacts::OtherVolume& v) {
+    return v.file.empty() ? fmt::format("line {}", v.line)
+                          : fmt::format("in {}", v.file);
+  }
   static std::string ExtenderMounts(const ServiceFacts::OtherVolume& v) {
     if (!v.from.empty())
       return fmt::format("service \"{}\", which extends this one, mounts a "
-                         "volume of service \"{}\" at {} (volumes_from; line "
-                         "{})",
-                         v.service, v.from, MountPath(v.target), v.line);
+                         "volume of service \"{}\" at {} (volumes_from; {})",
+                         v.service, v.from, MountPath(v.target), Where(v));
     return fmt::format("service \"{}\", which extends this one, mounts a "
-                       "volume at {} (line {})",
-                       v.service, MountPath(v.target), v.line);
+                       "volume at {} ({})",
+                       v.service, MountPath(v.target), Where(v));
   }
   std::string ImageSource() const {
     return image_ ? image_->source : std::string();
@@ -581,9 +586,9 @@ class Resolver {
         if (MountPath(v.target) == p) {
           Push("tmpfs", Action::kSkip,
                fmt::format("service \"{}\", whose volumes this one mounts "
-                           "(volumes_from), mounts a volume at {} (line {}): "
-                           "a tmpfs would hide it",
-                           v.service, p, v.line))
+                           "(volumes_from), mounts a volume at {} ({}): a "
+                           "tmpfs would hide it",
+                           v.service, p, Where(v)))
               .values = {p};
           return;
         }

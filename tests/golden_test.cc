@@ -94,7 +94,8 @@ namespace {
 // compose.override.yaml (testdata/override-pair). The base file is hardened
 // for the merged services, keeping the explicit choices of either file
 // (a user, read_only: false, an opt-out, an image that only the override
-// names) and mounting no tmpfs over a volume of the other; the override
+// names) and mounting no tmpfs over a volume of the other, also where a
+// service mounts it through volumes_from of a service of either; the override
 // file is hardened only for the service it alone defines. The merged
 // configuration is judged by docker-compose itself.
 TEST(OverridePairTest, HardensWhatDockerComposeMerges) {

@@ -123,6 +123,9 @@ struct ServiceFacts {
     /// The service whose volume `service` mounts through volumes_from, if
     /// it is not its own.
     std::string from = {};
+    /// The file `line` is in, when it is not this one (the file docker
+    /// compose merges with it).
+    std::string file = {};
   };
   /// The volumes of the services that extend this one (at any depth; their
   /// own, not inherited): a tmpfs harden gives this service would reach
