@@ -743,6 +743,23 @@ class EditPlanner::Impl {
     const bool flow = s.own->flow;
     std::string value =
         add.list ? FlowValue(add) : Scalar(add, add.values[0], flow);
+    if (!flow) {
+      // Its `~` or `null`, on the key's line or deeper below it, gives way
+      // to the value. An anchor would hand the value to the aliases that
+      // name it, and a tag other than !!null (`!reset`) means something.
+      const EmptyValue v = ScanEmptyValue(src_, *colon, key->column);
+      const std::string_view tag = own->tag();
+      if (!v.anchor.empty() || (!tag.empty() && tag != "tag:yaml.org,2002:null"))
+        return At(own, fmt::format("\"{}\" of service \"{}\" is empty and {}; "
+                                   "harden fills only an empty value without "
+                                   "an anchor or a tag",
+                                   add.key, s.name,
+                                   v.anchor.empty()
+                                       ? "tagged " + std::string(tag)
+                                       : "anchored " + std::string(v.anchor)));
+      if (v.begin != v.end) return Add({v.begin, v.end - v.begin, value}, own);
+      return Add({*colon, 0, " " + value}, own);
+    }
     size_t end = *colon;
     size_t line_end = src_.LineEnd(src_.LineOf(end));
     std::string_view rest = t_.substr(end, line_end - end);

@@ -299,6 +299,16 @@ TEST_F(BadInputTest, ExplicitServiceNameWithATagThatEndsInAColon) {
                  "entries");
 }
 
+// Filling an anchored empty value would hand the new value to every alias
+// of it.
+TEST_F(BadInputTest, AnchoredEmptyValueInAService) {
+  ExpectRejected("services:\n  web:\n    image: example/app\n    user: &u\n"
+                 "  api:\n    image: example/app\n    user: *u\n",
+                 "bad.yaml:4:11: error: \"user\" of service \"web\" is empty "
+                 "and anchored &u; harden fills only an empty value without "
+                 "an anchor or a tag");
+}
+
 TEST_F(BadInputTest, BlockScalarEndsTheFileWithoutANewline) {
   ExpectRejected("services:\n  web:\n    image: example/app\n    command: |\n"
                  "      run",

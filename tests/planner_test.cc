@@ -185,6 +185,17 @@ TEST(PlannerTest, EmptyServiceKeepsItsAnchorAndLosesItsNull) {
             Harden("services: {web: , api: &a ~, job: *a}\n"));
 }
 
+// An empty value's `~` or `null` may stand on the line below its key.
+TEST(PlannerTest, EmptyValueOnTheLineBelowItsKeyGivesWay) {
+  EXPECT_EQ(
+      "services:\n  a:\n    image: x\n    user:\n      \"1000:1000\"\n"
+      "    read_only:\n      true # c\n    cap_drop:\n      - ALL\n"
+      "    security_opt:\n      - no-new-privileges:true\n    tmpfs:\n"
+      "      - /tmp\n",
+      Harden("services:\n  a:\n    image: x\n    user:\n      ~\n"
+             "    read_only:\n      null # c\n"));
+}
+
 // The name of an empty service may carry an anchor or a tag of its own.
 TEST(PlannerTest, EmptyServiceWithAnAnchoredOrTaggedName) {
   const std::string keys =
