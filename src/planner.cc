@@ -258,6 +258,16 @@ EmptyValue ScanEmptyValue(const SourceText& src, size_t colon,
   return v;
 }
 
+constexpr std::string_view kNullTag = "tag:yaml.org,2002:null";
+
+// A tag as it is written: "tag:yaml.org,2002:str" -> "!!str".
+std::string ShownTag(std::string_view tag) {
+  constexpr std::string_view kCore = "tag:yaml.org,2002:";
+  if (tag.substr(0, kCore.size()) == kCore)
+    return "!!" + std::string(tag.substr(kCore.size()));
+  return std::string(tag);
+}
+
 enum class BlockScalar { kNone, kClip, kKeep, kStrip };
 
 // Whether `n` is a | or > block scalar, and its chomping indicator: '+'
@@ -705,6 +715,11 @@ class EditPlanner::Impl {
       // `tmpfs: /run` becomes `tmpfs: [/run, /tmp]`, the old text kept
       // where it reads the same inside brackets (an anchor or tag stays on
       // the first item).
+      if (own->value.empty() && !own->tag().empty())
+        return At(own, fmt::format("\"{}\" of service \"{}\" is empty and "
+                                   "tagged {}; harden adds to a list only "
+                                   "without a tag",
+                                   add.key, s.name, ShownTag(own->tag())));
       auto end = ScalarExtent(src_, own, s.own->flow, s.own->Key(0)->column);
       if (!end) return At(own, "cannot edit this scalar (a block scalar?)");
       size_t from = AfterProperties(t_, own);
@@ -749,13 +764,13 @@ class EditPlanner::Impl {
       // name it, and a tag other than !!null (`!reset`) means something.
       const EmptyValue v = ScanEmptyValue(src_, *colon, key->column);
       const std::string_view tag = own->tag();
-      if (!v.anchor.empty() || (!tag.empty() && tag != "tag:yaml.org,2002:null"))
+      if (!v.anchor.empty() || (!tag.empty() && tag != kNullTag))
         return At(own, fmt::format("\"{}\" of service \"{}\" is empty and {}; "
                                    "harden fills only an empty value without "
                                    "an anchor or a tag",
                                    add.key, s.name,
                                    v.anchor.empty()
-                                       ? "tagged " + std::string(tag)
+                                       ? "tagged " + ShownTag(tag)
                                        : "anchored " + std::string(v.anchor)));
       if (v.begin != v.end) return Add({v.begin, v.end - v.begin, value}, own);
       return Add({*colon, 0, " " + value}, own);
@@ -818,7 +833,7 @@ class EditPlanner::Impl {
                                    s.name));
     if (!colon) return At(s.key, "cannot find the ':' after this service name");
     const std::string_view tag = s.value->tag();
-    if (!tag.empty() && tag != "tag:yaml.org,2002:null")
+    if (!tag.empty() && tag != kNullTag)
       return At(s.value,
                 fmt::format("service \"{}\" is empty and tagged {}; harden "
                             "adds keys only to an untagged service",
