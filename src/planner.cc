@@ -403,12 +403,13 @@ class EditPlanner::Impl {
           adds);
     }
     if (!s.own) return PlanEmptyService(s, adds);
-    for (size_t i = 0; i < s.own->MapSize(); ++i)
-      if (s.own->Key(i)->kind == NodeKind::kNull)
-        return At(s.own->Key(i),
-                  fmt::format("service \"{}\" has an empty key; harden edits "
-                              "only \"key: value\" entries",
-                              s.name));
+    for (size_t i = 0; i < s.own->MapSize(); ++i) {
+      const Node* key = s.own->Key(i);
+      if (key->kind == NodeKind::kNull)
+        return At(key, fmt::format("service \"{}\" has an empty key; harden "
+                                   "edits only \"key: value\" entries",
+                                   s.name));
+    }
     if (!s.own->flow)
       for (size_t i = 0; i < s.own->MapSize(); ++i)
         if (ExplicitKey(s.own->Key(i)))
@@ -417,6 +418,14 @@ class EditPlanner::Impl {
                                 "key\"; harden edits only \"key: value\" "
                                 "entries",
                                 s.name));
+    // `? ` and, on the lines below, a mapping or a list as the key.
+    for (size_t i = 0; i < s.own->MapSize(); ++i)
+      if (const Node* key = s.own->Key(i); !key->Resolved()->IsScalar())
+        return At(key, fmt::format("service \"{}\" has a key that is a {}; "
+                                   "harden edits only \"key: value\" entries",
+                                   s.name,
+                                   key->Resolved()->IsMapping() ? "mapping"
+                                                                : "list"));
 
     std::vector<NewKey> new_keys;
     for (NewKey& add : adds) {

@@ -277,6 +277,13 @@ TEST_F(BadInputTest, EmptyKeyInAService) {
                  "harden edits only \"key: value\" entries");
 }
 
+// `? ` with a mapping on the lines below it: the key is that mapping.
+TEST_F(BadInputTest, MappingAsAKeyInAService) {
+  ExpectRejected("services:\n  web:\n   ? \n    extends: base\n",
+                 "bad.yaml:4:5: error: service \"web\" has a key that is a "
+                 "mapping; harden edits only \"key: value\" entries");
+}
+
 TEST_F(BadInputTest, ExplicitKeyInAService) {
   ExpectRejected("services:\n  web:\n    ? image: alpine\n    init: true\n",
                  "bad.yaml:3:7: error: service \"web\" has a key written as "
