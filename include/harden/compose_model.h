@@ -114,8 +114,9 @@ struct ServiceFacts {
   /// (ExtendFacts; they are marked `inherited`), as words: `service "app"`,
   /// `service "web" of common.yaml`.
   std::string extended;
-  /// A volume that another service of the same file mounts, `service`
-  /// being the one that says so.
+  /// A volume that another service mounts, `service` being the one that
+  /// says so: of this file, or of the file docker compose merges with it
+  /// (then `file` names it).
   struct OtherVolume {
     std::string service;
     std::string target;
@@ -131,9 +132,9 @@ struct ServiceFacts {
   /// own, not inherited): a tmpfs harden gives this service would reach
   /// them too, at the same path.
   std::vector<OtherVolume> extender_volumes;
-  /// `volumes_from`: the services of this file whose volumes this one
-  /// mounts, by name (`container:` entries, whose volumes harden cannot
-  /// see, are left out). Never inherited through `extends`.
+  /// `volumes_from`: the services whose volumes this one mounts, by name
+  /// (`container:` entries, whose volumes harden cannot see, are left
+  /// out). Never inherited through `extends`.
   std::vector<Located> volumes_from;
   /// What this service mounts through `volumes_from` (at any depth), at
   /// the paths where harden might add a tmpfs: a tmpfs there would hide it.
