@@ -319,7 +319,8 @@ TEST_F(BadInputTest, AnchoredEmptyValueInAService) {
 // `tmpfs: !reset` clears what a base file sets; a list harden wrote there
 // would change what it means.
 TEST_F(BadInputTest, TaggedEmptyList) {
-  ExpectRejected("services:\n  web:\n    image: example/app\n    tmpfs: !reset\n",
+  ExpectRejected("services:\n  web:\n    image: example/app\n"
+                 "    tmpfs: !reset\n",
                  "bad.yaml:4:12: error: \"tmpfs\" of service \"web\" is empty "
                  "and tagged !reset; harden adds to a list only without a tag");
 }

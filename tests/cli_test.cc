@@ -726,7 +726,8 @@ TEST(CliTest, ExtendsOfABrokenOrCyclicFileIsAdvice) {
   // A chain deeper than harden follows (its memory would grow with the
   // square of its length) is advice too; a service part of the way down
   // it, within the limit, is read whatever came first.
-  std::string chain = "services:\n  s0:\n    image: example/app\n    user: root\n";
+  std::string chain =
+      "services:\n  s0:\n    image: example/app\n    user: root\n";
   for (int i = 1; i <= 70; ++i)
     chain += "  s" + std::to_string(i) + ":\n    extends: s" +
              std::to_string(i - 1) + "\n";

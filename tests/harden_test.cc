@@ -61,7 +61,8 @@ TEST_F(ExtendedFilesTest, SaysWhyAServiceCannotBeRead) {
       "services:\n"
       "  lost:\n    extends: {file: none.yml, service: x}\n"
       "  loop:\n    extends: {file: b.yml, service: back}\n";
-  texts_["./b.yml"] = "services:\n  back:\n    extends: {file: a.yml, service: loop}\n";
+  texts_["./b.yml"] =
+      "services:\n  back:\n    extends: {file: a.yml, service: loop}\n";
   ExtendedFiles files(".", Reader());
   const ExtendsReader read = files.Reader();
 
@@ -82,8 +83,9 @@ TEST_F(ExtendedFilesTest, SaysWhyAServiceCannotBeRead) {
   auto loop = read("a.yml", "loop");
   ASSERT_TRUE(loop);
   ASSERT_TRUE(loop->extends_file);
-  EXPECT_EQ("service \"back\" of b.yml, which extends service \"loop\" of a.yml "
-            "(a.yml:4:3: service \"loop\" is part of a cycle of extends)",
+  EXPECT_EQ("service \"back\" of b.yml, which extends service \"loop\" of "
+            "a.yml (a.yml:4:3: service \"loop\" is part of a cycle of "
+            "extends)",
             loop->extends_file->value);
 }
 

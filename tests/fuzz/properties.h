@@ -60,7 +60,8 @@ inline Verdict Check(std::string_view input) {
   auto broken = [](std::string m) { return Verdict{Verdict::kBroken, m}; };
   using harden::Edit;
   const harden::ImageFacts& images = harden::ImageFacts::Shipped();
-  auto itself = [&](const std::string&) -> harden::Expected<harden::ExtendedFiles::Text> {
+  auto itself = [&](const std::string&)
+      -> harden::Expected<harden::ExtendedFiles::Text> {
     return harden::ExtendedFiles::Text{"input", std::string(input)};
   };
   harden::ExtendedFiles files(".", itself);
