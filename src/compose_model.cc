@@ -259,7 +259,12 @@ ServiceFacts ReadFacts(const ServiceNode& service) {
   // SERVICE[:MODE], service:SERVICE[:MODE] or container:NAME[:MODE].
   for (Located& from : ScalarList(Lookup(m, "volumes_from"))) {
     std::string_view v = from.value;
-    if (v.rfind("container:", 0) == 0) continue;
+    if (v.rfind("container:", 0) == 0) {
+      v.remove_prefix(10);
+      f.volumes_from_containers.push_back(
+          {std::string(v.substr(0, v.find(':'))), from.line});
+      continue;
+    }
     if (v.rfind("service:", 0) == 0) v.remove_prefix(8);
     from.value = std::string(v.substr(0, v.find(':')));
     f.volumes_from.push_back(std::move(from));
@@ -388,6 +393,7 @@ ServiceFacts ExtendFacts(const ServiceFacts& base, ServiceFacts own) {
   out.extended = fmt::format("service \"{}\"", base.name);
   out.extender_volumes = std::move(own.extender_volumes);
   out.volumes_from = std::move(own.volumes_from);  // never shared
+  out.volumes_from_containers = std::move(own.volumes_from_containers);
   out.shared_volumes = std::move(own.shared_volumes);
   Combine(&out, std::move(own), /*same_file=*/true);
   return out;

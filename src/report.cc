@@ -660,6 +660,14 @@ const RuleData kFindingRules[] = {
      "Check the extended service, or harden the other file too and compare "
      "with `docker compose config`.",
      "note", "", nullptr},
+    {"volumes-from-container", "VolumesFromContainer",
+     "Service mounts the volumes of a container harden cannot see",
+     "volumes_from: [container:NAME] mounts every volume of a container "
+     "outside the Compose file; one of them may be at a path where harden "
+     "adds a tmpfs, which would hide it.",
+     "Check the container's mounts (`docker inspect NAME`), and skip the "
+     "tmpfs (`x-harden: {skip: [tmpfs]}`) where one is at that path.",
+     "note", "", nullptr},
     {"inherited-hardening", "InheritedHardening",
      "Service inherits hardening it opts out of",
      "The service extends another service of the same file and so inherits "

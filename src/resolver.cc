@@ -59,7 +59,8 @@ std::optional<bool> NoNewPrivileges(std::string_view opt) {
 }  // namespace
 
 bool IsAdvice(const Finding& f) {
-  return f.id == "image-note" || f.id == "extends-file";
+  return f.id == "image-note" || f.id == "extends-file" ||
+         f.id == "volumes-from-container";
 }
 
 namespace {
@@ -167,6 +168,7 @@ class Resolver {
     SecurityOpt();
     ReadOnly();
     Tmpfs();
+    VolumesFromContainers();
     Extra();
     return plan_;
   }
@@ -233,6 +235,23 @@ class Resolver {
                      what, f_.extended, why, f_.extended),
          f_.line);
   }
+  // A container whose volumes the service mounts may have one where a
+  // tmpfs is added; harden cannot see it.
+  void VolumesFromContainers() {
+    std::vector<std::string> added;
+    for (const Decision& d : plan_.decisions)
+      if (d.key == "tmpfs" && d.action == Action::kAdd)
+        for (const std::string& v : d.values) added.push_back(MountPath(v));
+    if (added.empty()) return;
+    for (const Located& c : f_.volumes_from_containers)
+      Note("volumes-from-container",
+           fmt::format("mounts the volumes of container \"{}\" "
+                       "(volumes_from), which harden cannot see: check that "
+                       "none of them is at {}, where a tmpfs is added",
+                       c.value, Join(added)),
+           c.line);
+  }
+
   // Who wrote a value: the service, or the one it extends.
   std::string Who(const Located& v) const {
     return v.inherited ? fmt::format("{}, which this one extends,", f_.extended)

@@ -106,6 +106,29 @@ TEST(ResolverTest, ServiceHardenedInTheBaseFileGetsNothingHere) {
   EXPECT_FALSE(p.HasAdditions());
 }
 
+// A service that mounts the volumes of a container (volumes_from:
+// [container:NAME]) may have one where harden adds a tmpfs; harden cannot
+// see that container, and says so where it adds one.
+TEST(ResolverTest, VolumesFromAContainerIsAdviceWhereATmpfsIsAdded) {
+  ServiceFacts f = Facts("example/app");
+  f.volumes_from_containers = {Located{"legacy-data", 7}};
+  ServicePlan p = Resolve(f, Default(), TestImages());
+  EXPECT_THAT(Added(p, "tmpfs"), ElementsAre("/tmp"));
+  ASSERT_EQ(1u, p.findings.size());
+  EXPECT_EQ("volumes-from-container", p.findings[0].id);
+  EXPECT_EQ(7, p.findings[0].line);
+  EXPECT_EQ("mounts the volumes of container \"legacy-data\" "
+            "(volumes_from), which harden cannot see: check that none of "
+            "them is at /tmp, where a tmpfs is added",
+            p.findings[0].message);
+  EXPECT_TRUE(IsAdvice(p.findings[0]));
+
+  f.skip = {"tmpfs"};  // no tmpfs added: nothing to check
+  p = Resolve(f, Default(), TestImages());
+  for (const Finding& finding : p.findings)
+    EXPECT_NE("volumes-from-container", finding.id);
+}
+
 // harden could not read the file a service extends: it says so, as advice
 // that never fails a --check, and hardens the rest as usual.
 TEST(ResolverTest, ExtendingAnotherFileIsAdvice) {

@@ -136,6 +136,9 @@ struct ServiceFacts {
   /// (`container:` entries, whose volumes harden cannot see, are left
   /// out). Never inherited through `extends`.
   std::vector<Located> volumes_from;
+  /// `volumes_from: [container:NAME]`: containers whose volumes this one
+  /// mounts, by name; harden cannot see them.
+  std::vector<Located> volumes_from_containers;
   /// What this service mounts through `volumes_from` (at any depth), at
   /// the paths where harden might add a tmpfs: a tmpfs there would hide it.
   std::vector<OtherVolume> shared_volumes;
