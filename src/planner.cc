@@ -541,9 +541,11 @@ class EditPlanner::Impl {
     return std::string::npos;
   }
 
-  // Whether a block mapping's key is written `? key`.
+  // Whether a block mapping's key is written `? key`: the `?` before it,
+  // maybe on a line above, or no ':' right after it as an implicit key has.
   bool ExplicitKey(const Node* key) const {
-    return MarkBefore(key, '?') != std::string::npos;
+    if (MarkBefore(key, '?') != std::string::npos) return true;
+    return key->kind == NodeKind::kScalar && !AfterColon(src_, key);
   }
 
   // Offset of the '-' in front of a block sequence item, or npos.

@@ -277,6 +277,13 @@ TEST_F(BadInputTest, EmptyKeyInAService) {
                  "harden edits only \"key: value\" entries");
 }
 
+// `? ` with the key on the line below it.
+TEST_F(BadInputTest, ExplicitKeyOnTheLineBelowInAService) {
+  ExpectRejected("services:\n  web:\n   ? \n    image  - x\n",
+                 "bad.yaml:4:5: error: service \"web\" has a key written as "
+                 "\"? key\"; harden edits only \"key: value\" entries");
+}
+
 // `? ` with a mapping on the lines below it: the key is that mapping.
 TEST_F(BadInputTest, MappingAsAKeyInAService) {
   ExpectRejected("services:\n  web:\n   ? \n    extends: base\n",
