@@ -295,6 +295,13 @@ class ServicePipeline {
   // paths where harden might add a tmpfs, so that the cost stays linear
   // in the file however many volumes it shares.
   void FindSharedVolumes() {
+    // A file held for `extends` alone has nothing to find.
+    auto says = [](const ServiceFacts& f) { return !f.volumes_from.empty(); };
+    bool any = std::any_of(waiting_.begin(), waiting_.end(),
+                           [&](const auto& w) { return says(*w.second.facts); });
+    if (partner_)
+      for (const auto& [name, f] : partner_->services) any = any || says(f);
+    if (!any) return;
     std::unordered_set<std::string> paths;
     for (const std::string& t : baseline_.tmpfs) paths.insert(MountPath(t));
     for (const ImageFacts::Family& family : images_.families()) {
@@ -332,11 +339,14 @@ class ServicePipeline {
         if (MountPath(m.target) == MountPath(v.target)) return;
       to->push_back(v);
     };
-    auto add_theirs = [&](const ServiceFacts* f, Volumes* to) {
+    // The volumes of `f` at those paths; `file`: the partner's name, for
+    // a service of the partner.
+    auto add_volumes = [&](const ServiceFacts* f, const std::string& file,
+                           Volumes* to) {
       if (!f) return;
       for (const Located& v : f->volume_targets)
         if (paths.count(MountPath(v.value)))
-          add({f->name, v.value, v.line, {}, partner_->name}, to);
+          add({f->name, v.value, v.line, {}, file}, to);
     };
     // What service k mounts itself at those paths, with the services it
     // extends in this file.
@@ -345,18 +355,14 @@ class ServicePipeline {
       if (owned[k]) return *owned[k];
       Volumes& out = owned[k].emplace();
       if (k >= own_count) {
-        add_theirs(theirs[k - own_count], &out);
+        add_volumes(theirs[k - own_count], partner_->name, &out);
         return out;
       }
-      add_theirs(partner_of(name_of(k)), &out);
+      if (partner_) add_volumes(partner_of(name_of(k)), partner_->name, &out);
       for (size_t i = k, steps = 0;
            i != std::string::npos && steps <= kMaxExtendsDepth;
-           ++steps, i = BaseOf(i)) {
-        const Waiting& w = waiting_.at(i);
-        for (const Located& v : w.facts->volume_targets)
-          if (paths.count(MountPath(v.value)))
-            add({w.node.name, v.value, v.line}, &out);
-      }
+           ++steps, i = BaseOf(i))
+        add_volumes(&*waiting_.at(i).facts, {}, &out);
       return out;
     };
     auto sources = [&](size_t k) {
@@ -386,25 +392,32 @@ class ServicePipeline {
     enum : char { kUnseen, kOpen, kClosed };
     std::vector<char> mark(n, kUnseen);
     std::vector<Volumes> shared(n);
+    struct Frame {
+      size_t k;
+      std::vector<size_t> sources;
+      size_t left;  // sources not yet visited, from the back
+    };
     for (size_t root = 0; root < n; ++root) {
       if (mark[root] != kUnseen) continue;
-      std::vector<std::pair<size_t, std::vector<size_t>>> stack;
-      stack.emplace_back(root, sources(root));
-      mark[root] = kOpen;
+      std::vector<Frame> stack;
+      auto open = [&](size_t k) {
+        mark[k] = kOpen;
+        std::vector<size_t> from = sources(k);
+        const size_t left = from.size();
+        stack.push_back({k, std::move(from), left});
+      };
+      open(root);
       while (!stack.empty()) {
-        auto& [k, next] = stack.back();
-        if (!next.empty()) {
-          const size_t j = next.back();
-          next.pop_back();
-          if (mark[j] == kUnseen) {
-            mark[j] = kOpen;
-            stack.emplace_back(j, sources(j));
-          }
+        Frame& top = stack.back();
+        if (top.left > 0) {
+          const size_t j = top.sources[--top.left];
+          if (mark[j] == kUnseen) open(j);  // `top` is stale from here
           continue;
         }
+        const size_t k = top.k;
         // Named for the service this one names, which mounts them all.
         Volumes mine;
-        for (size_t j : sources(k)) {
+        for (size_t j : top.sources) {
           if (mark[j] != kClosed) continue;  // on a cycle
           const std::string& name = name_of(j);
           for (const auto& v : own(j))
