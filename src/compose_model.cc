@@ -395,6 +395,7 @@ ServiceFacts ExtendFacts(const ServiceFacts& base, ServiceFacts own) {
   out.volumes_from = std::move(own.volumes_from);  // never shared
   out.volumes_from_containers = std::move(own.volumes_from_containers);
   out.shared_volumes = std::move(own.shared_volumes);
+  out.unseen_volumes = std::move(own.unseen_volumes);
   Combine(&out, std::move(own), /*same_file=*/true);
   return out;
 }

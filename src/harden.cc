@@ -333,6 +333,7 @@ class ServicePipeline {
                            : theirs[k - own_count]->name;
     };
     using Volumes = std::vector<ServiceFacts::OtherVolume>;
+    using Unseen = std::vector<ServiceFacts::Unseen>;
     // One volume a path.
     auto add = [](const ServiceFacts::OtherVolume& v, Volumes* to) {
       for (const auto& m : *to)
@@ -365,26 +366,41 @@ class ServicePipeline {
         add_volumes(&*waiting_.at(i).facts, {}, &out);
       return out;
     };
+    // The services k names, and what it names that harden cannot see.
+    struct Source {
+      size_t j;
+      int line;          // of k's entry
+      std::string file;  // that entry's, when it is the partner's
+    };
+    struct Named {
+      std::vector<Source> services;
+      Unseen unseen;
+    };
     auto sources = [&](size_t k) {
-      std::vector<size_t> out;
-      auto from_list = [&](const std::vector<Located>& list) {
-        for (const Located& from : list) {
+      Named out;
+      auto from_list = [&](const ServiceFacts& f, const std::string& file) {
+        for (const Located& from : f.volumes_from) {
           auto it = index_.find(from.value);
           size_t j = it != index_.end() ? it->second : n;
           if (j == n) {
             auto their = their_index.find(from.value);
             if (their != their_index.end()) j = their->second;
           }
-          if (j != n && j != k) out.push_back(j);
+          if (j == n)
+            out.unseen.push_back({from.value, false, {}, from.line, file});
+          else if (j != k)
+            out.services.push_back({j, from.line, file});
         }
+        for (const Located& c : f.volumes_from_containers)
+          out.unseen.push_back({c.value, true, {}, c.line, file});
       };
       if (k >= own_count) {
-        from_list(theirs[k - own_count]->volumes_from);
+        from_list(*theirs[k - own_count], partner_->name);
         return out;
       }
-      from_list(waiting_.at(k).facts->volumes_from);
+      from_list(*waiting_.at(k).facts, {});
       if (const ServiceFacts* f = partner_of(name_of(k)))
-        from_list(f->volumes_from);
+        from_list(*f, partner_->name);
       return out;
     };
     // Depth first, iteratively (a chain may be as long as the file): a
@@ -392,47 +408,67 @@ class ServicePipeline {
     enum : char { kUnseen, kOpen, kClosed };
     std::vector<char> mark(n, kUnseen);
     std::vector<Volumes> shared(n);
+    // What each mounts that harden cannot see, with what it names itself
+    // (for those that name it).
+    std::vector<Unseen> unseen(n);
     struct Frame {
       size_t k;
-      std::vector<size_t> sources;
+      Named named;
       size_t left;  // sources not yet visited, from the back
+    };
+    auto add_unseen = [](ServiceFacts::Unseen u, Unseen* to) {
+      for (const auto& m : *to)
+        if (m.name == u.name && m.container == u.container) return;
+      to->push_back(std::move(u));
     };
     for (size_t root = 0; root < n; ++root) {
       if (mark[root] != kUnseen) continue;
       std::vector<Frame> stack;
       auto open = [&](size_t k) {
         mark[k] = kOpen;
-        std::vector<size_t> from = sources(k);
-        const size_t left = from.size();
-        stack.push_back({k, std::move(from), left});
+        Named named = sources(k);
+        const size_t left = named.services.size();
+        stack.push_back({k, std::move(named), left});
       };
       open(root);
       while (!stack.empty()) {
         Frame& top = stack.back();
         if (top.left > 0) {
-          const size_t j = top.sources[--top.left];
+          const size_t j = top.named.services[--top.left].j;
           if (mark[j] == kUnseen) open(j);  // `top` is stale from here
           continue;
         }
         const size_t k = top.k;
         // Named for the service this one names, which mounts them all.
         Volumes mine;
-        for (size_t j : top.sources) {
+        Unseen hidden = std::move(top.named.unseen);
+        for (const Source& from : top.named.services) {
+          const size_t j = from.j;
           if (mark[j] != kClosed) continue;  // on a cycle
           const std::string& name = name_of(j);
           for (const auto& v : own(j))
             add({name, v.target, v.line, {}, v.file}, &mine);
           for (const auto& v : shared[j])
             add({name, v.target, v.line, {}, v.file}, &mine);
+          for (const auto& u : unseen[j])
+            add_unseen({u.name, u.container, name, from.line, from.file},
+                       &hidden);
         }
         shared[k] = std::move(mine);
+        unseen[k] = std::move(hidden);
         mark[k] = kClosed;
         stack.pop_back();
       }
     }
-    for (size_t k = 0; k < own_count; ++k)
-      if (!shared[k].empty())
-        waiting_.at(k).facts->shared_volumes = std::move(shared[k]);
+    for (size_t k = 0; k < own_count; ++k) {
+      ServiceFacts& f = *waiting_.at(k).facts;
+      if (!shared[k].empty()) f.shared_volumes = std::move(shared[k]);
+      // The containers it names itself, in this file, the resolver sees in
+      // volumes_from_containers.
+      for (auto& u : unseen[k])
+        if (!(u.container && u.via.empty() && u.file.empty()))
+          f.unseen_volumes.push_back(std::move(u));
+    }
   }
 
   void ResolveOne(size_t i) {

@@ -668,6 +668,15 @@ const RuleData kFindingRules[] = {
      "Check the container's mounts (`docker inspect NAME`), and skip the "
      "tmpfs (`x-harden: {skip: [tmpfs]}`) where one is at that path.",
      "note", "", nullptr},
+    {"volumes-from-unknown", "VolumesFromUnknownService",
+     "Service mounts the volumes of a service harden cannot find",
+     "volumes_from names a service that neither this file nor the override "
+     "file docker compose merges with it defines: it comes from a file given "
+     "with -f, or one this file includes. One of its volumes may be at a "
+     "path where harden adds a tmpfs, which would hide it.",
+     "Check that service's volumes (`docker compose config`), and skip the "
+     "tmpfs (`x-harden: {skip: [tmpfs]}`) where one is at that path.",
+     "note", "", nullptr},
     {"inherited-hardening", "InheritedHardening",
      "Service inherits hardening it opts out of",
      "The service extends another service of the same file and so inherits "

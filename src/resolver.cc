@@ -60,7 +60,7 @@ std::optional<bool> NoNewPrivileges(std::string_view opt) {
 
 bool IsAdvice(const Finding& f) {
   return f.id == "image-note" || f.id == "extends-file" ||
-         f.id == "volumes-from-container";
+         f.id == "volumes-from-container" || f.id == "volumes-from-unknown";
 }
 
 namespace {
@@ -250,6 +250,27 @@ class Resolver {
                        "none of them is at {}, where a tmpfs is added",
                        c.value, Join(added)),
            c.line);
+    for (const ServiceFacts::Unseen& u : f_.unseen_volumes) {
+      const std::string entry =
+          u.file.empty() ? "volumes_from" : "volumes_from in " + u.file;
+      const std::string what = fmt::format(
+          "{} \"{}\"", u.container ? "container" : "service", u.name);
+      const std::string mounts =
+          u.via.empty()
+              ? fmt::format("mounts the volumes of {} ({})", what, entry)
+              : fmt::format("mounts the volumes of service \"{}\" ({}), "
+                            "which mounts those of {}",
+                            u.via, entry, what);
+      Note(u.container ? "volumes-from-container" : "volumes-from-unknown",
+           fmt::format("{}, which harden cannot {}: check that none of them "
+                       "is at {}, where a tmpfs is added",
+                       mounts,
+                       u.container ? "see"
+                                   : "find (it may be in a file given with "
+                                     "-f, or one this file includes)",
+                       Join(added)),
+           u.file.empty() ? u.line : f_.line);
+    }
   }
 
   // Who wrote a value: the service, or the one it extends.

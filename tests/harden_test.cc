@@ -1,8 +1,11 @@
 // ExtendedFiles: the files that `extends: {file: F}` names, resolved service
 // by service, each read once, with paths relative to the file that names
 // them. The reader here serves texts from memory and counts its reads.
+// Then HardenText on what a service mounts through volumes_from that harden
+// cannot see.
 #include "harden/harden.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -87,6 +90,108 @@ TEST_F(ExtendedFilesTest, SaysWhyAServiceCannotBeRead) {
             "a.yml (a.yml:4:3: service \"loop\" is part of a cycle of "
             "extends)",
             loop->extends_file->value);
+}
+
+// The findings of `id` in each service of `text`, hardened with the default
+// baseline ("service: line: message").
+std::vector<std::string> Advice(const std::string& text, const char* id,
+                                const Partner* partner = nullptr) {
+  auto r = HardenText(text, LoadBaseline("default").value(),
+                      ImageFacts::Shipped(), Target::kBaseFile, partner);
+  EXPECT_TRUE(r) << r.error().message;
+  std::vector<std::string> out;
+  if (!r) return out;
+  for (const ServicePlan& p : r->plans)
+    for (const Finding& f : p.findings)
+      if (f.id == id)
+        out.push_back(p.service + ": " + std::to_string(f.line) + ": " +
+                      std::string(f.message));
+  return out;
+}
+
+// A service named in volumes_from that no file harden reads defines comes
+// from a file given with -f or one this file includes: harden cannot see
+// its volumes, and says so where it adds a tmpfs.
+TEST(SharedVolumesTest, AServiceHardenCannotFindIsAdvice) {
+  EXPECT_THAT(
+      Advice("services:\n"
+             "  app:\n"
+             "    image: example/app\n"
+             "    volumes_from:\n"
+             "      - data:ro\n",
+             "volumes-from-unknown"),
+      ::testing::ElementsAre(
+          "app: 5: mounts the volumes of service \"data\" (volumes_from), "
+          "which harden cannot find (it may be in a file given with -f, or "
+          "one this file includes): check that none of them is at /tmp, "
+          "where a tmpfs is added"));
+  // No tmpfs added, nothing to check.
+  EXPECT_THAT(Advice("services:\n"
+                     "  app:\n"
+                     "    image: example/app\n"
+                     "    volumes_from: [data]\n"
+                     "    x-harden: {skip: [tmpfs]}\n",
+                     "volumes-from-unknown"),
+              ::testing::IsEmpty());
+}
+
+// What a service mounts through the services it names, at any depth: a
+// service none defines, or a container, that one of them names.
+TEST(SharedVolumesTest, WhatTheNamedServicesCannotSeeIsAdviceToo) {
+  const std::string text =
+      "services:\n"
+      "  app:\n"
+      "    image: example/app\n"
+      "    volumes_from: [worker]\n"
+      "  worker:\n"
+      "    image: example/worker\n"
+      "    volumes_from: [gone, \"container:legacy\", app]\n";
+  EXPECT_THAT(
+      Advice(text, "volumes-from-unknown"),
+      ::testing::ElementsAre(
+          "app: 4: mounts the volumes of service \"worker\" (volumes_from), "
+          "which mounts those of service \"gone\", which harden cannot find "
+          "(it may be in a file given with -f, or one this file includes): "
+          "check that none of them is at /tmp, where a tmpfs is added",
+          "worker: 7: mounts the volumes of service \"gone\" (volumes_from), "
+          "which harden cannot find (it may be in a file given with -f, or "
+          "one this file includes): check that none of them is at /tmp, "
+          "where a tmpfs is added"));
+  // The cycle app -> worker -> app, which Compose rejects, is cut.
+  EXPECT_THAT(
+      Advice(text, "volumes-from-container"),
+      ::testing::ElementsAre(
+          "app: 4: mounts the volumes of service \"worker\" (volumes_from), "
+          "which mounts those of container \"legacy\", which harden cannot "
+          "see: check that none of them is at /tmp, where a tmpfs is added",
+          "worker: 7: mounts the volumes of container \"legacy\" "
+          "(volumes_from), which harden cannot see: check that none of them "
+          "is at /tmp, where a tmpfs is added"));
+}
+
+// An entry the override file writes for a service of this one counts too;
+// its line is in that file, so the advice stands at the service.
+TEST(SharedVolumesTest, AnEntryOfTheOverrideFileIsNamedWithItsFile) {
+  auto partner = ReadPartner(
+      "services:\n  app:\n    volumes_from: [\"container:cache\", extra]\n"
+      "  extra:\n    image: example/extra\n    volumes_from: [elsewhere]\n",
+      Partner::Role::kBase, "compose.override.yaml");
+  ASSERT_TRUE(partner) << partner.error().message;
+  const std::string text = "services:\n  app:\n    image: example/app\n";
+  EXPECT_THAT(
+      Advice(text, "volumes-from-container", &partner.value()),
+      ::testing::ElementsAre(
+          "app: 2: mounts the volumes of container \"cache\" (volumes_from "
+          "in compose.override.yaml), which harden cannot see: check that "
+          "none of them is at /tmp, where a tmpfs is added"));
+  EXPECT_THAT(
+      Advice(text, "volumes-from-unknown", &partner.value()),
+      ::testing::ElementsAre(
+          "app: 2: mounts the volumes of service \"extra\" (volumes_from in "
+          "compose.override.yaml), which mounts those of service "
+          "\"elsewhere\", which harden cannot find (it may be in a file "
+          "given with -f, or one this file includes): check that none of "
+          "them is at /tmp, where a tmpfs is added"));
 }
 
 }  // namespace

@@ -142,6 +142,22 @@ struct ServiceFacts {
   /// What this service mounts through `volumes_from` (at any depth), at
   /// the paths where harden might add a tmpfs: a tmpfs there would hide it.
   std::vector<OtherVolume> shared_volumes;
+  /// What it mounts through `volumes_from` whose volumes harden cannot
+  /// see: a service that neither this file nor the one docker compose
+  /// merges with it defines (it may come from a file given with -f, or one
+  /// this file includes), or a container that a service it names names in
+  /// turn. (A container it names itself is in volumes_from_containers.)
+  struct Unseen {
+    std::string name;        ///< the service's or the container's
+    bool container = false;
+    /// The service it names that mounts them, when it does not name them
+    /// itself.
+    std::string via = {};
+    int line = 0;            ///< of its own volumes_from entry
+    /// The file that entry is in, when it is not this one.
+    std::string file = {};
+  };
+  std::vector<Unseen> unseen_volumes;
 };
 
 ServiceFacts ReadFacts(const ServiceNode& service);
