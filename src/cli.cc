@@ -310,11 +310,11 @@ Outcome ProcessFile(const std::string& path, const Options& o,
       }
       partner = std::move(p.value());
     }
-    // `extends: {file: F}`: F, relative to the folder of the file that
-    // names it, read once.
-    ExtendedFiles extended(
+    // `extends: {file: F}` and `include`: F, relative to the folder of the
+    // file that names it, read once.
+    OtherFiles others(
         path == "-" ? "." : DirName(path),
-        [](const std::string& other) -> Expected<ExtendedFiles::Text> {
+        [](const std::string& other) -> Expected<OtherFiles::Text> {
           // Only a regular file: opening a FIFO would wait for a writer.
           struct stat st;
           const bool found = stat(other.c_str(), &st) == 0;
@@ -322,15 +322,14 @@ Outcome ProcessFile(const std::string& path, const Options& o,
             return Diagnostic{other, 0, 0, "not a regular file"};
           auto text = ReadFile(other);
           if (!text) return text.error();
-          return ExtendedFiles::Text{
+          return OtherFiles::Text{
               found ? fmt::format("{}:{}", st.st_dev, st.st_ino) : other,
               std::move(text.value())};
         });
-    const ExtendsReader read_extended = extended.Reader();
     auto r = HardenText(std::move(text.value()), baseline, images,
                         o.override_file.empty() ? Target::kBaseFile
                                                 : Target::kOverlay,
-                        partner ? &*partner : nullptr, &read_extended);
+                        partner ? &*partner : nullptr, &others);
     if (!r) {
       oc.error = r.error();
       oc.error->path = shown;

@@ -218,6 +218,26 @@ Expected<ServiceNode> ReadServiceEntry(const Node* key, const Node* value) {
   return s;
 }
 
+std::vector<Include> ReadIncludes(const Node* root) {
+  std::vector<Include> out;
+  const Node* list = root ? Lookup(root->Resolved(), "include") : nullptr;
+  if (!list || !list->Resolved()->IsSequence()) return out;
+  for (const Node* item : list->Resolved()->children) {
+    const Node* r = item->Resolved();
+    Include inc;
+    if (r->IsScalar()) {
+      inc.paths.emplace_back(r->value);
+    } else if (r->IsMapping()) {
+      for (Located& p : ScalarList(Lookup(r, "path")))
+        inc.paths.push_back(std::move(p.value));
+      if (auto dir = ScalarAt(r, "project_directory"))
+        inc.project_directory = std::move(dir->value);
+    }
+    if (!inc.paths.empty()) out.push_back(std::move(inc));
+  }
+  return out;
+}
+
 std::string ExtendedService(const Node* mapping) {
   const Node* e = Lookup(mapping, "extends");
   if (!e) return {};

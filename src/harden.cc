@@ -116,9 +116,10 @@ class ServicePipeline {
  public:
   ServicePipeline(const SourceText& src, const Baseline& baseline,
                   const ImageFacts& images, Target target,
-                  const Partner* partner, const ExtendsReader* extends)
+                  const Partner* partner, OtherFiles* others)
       : planner_(src), baseline_(baseline), images_(images), target_(target),
-        partner_(partner), extends_(extends && *extends ? extends : nullptr),
+        partner_(partner), others_(others),
+        extends_(others ? others->Reader() : ExtendsReader()),
         // A service extended by one further down must keep its facts until
         // then; a file that never says `extends` (or could, in a quoted
         // key's escapes) keeps none.
@@ -177,12 +178,13 @@ class ServicePipeline {
   // The first entry that is not a service (in file order).
   const std::optional<Diagnostic>& EntryError() const { return entry_error_; }
 
-  // Takes the services that waited, once every service has been seen.
-  // Returns the first service's planning error, in file order.
-  std::optional<Diagnostic> Finish() {
+  // Takes the services that waited, once every service has been seen
+  // (`root`: the document's, for its `include`). Returns the first
+  // service's planning error, in file order.
+  std::optional<Diagnostic> Finish(const Node* root) {
     if (hold_) {
       ReadAllFacts();
-      FindSharedVolumes();
+      FindSharedVolumes(root);
       FindExtenderVolumes();
     }
     while (!waiting_.empty()) Process(waiting_.begin()->first);
@@ -294,7 +296,7 @@ class ServicePipeline {
   // name in turn (a cycle, which Compose rejects, is cut). Only at the
   // paths where harden might add a tmpfs, so that the cost stays linear
   // in the file however many volumes it shares.
-  void FindSharedVolumes() {
+  void FindSharedVolumes(const Node* root) {
     // A file held for `extends` alone has nothing to find.
     auto says = [](const ServiceFacts& f) { return !f.volumes_from.empty(); };
     bool any = std::any_of(waiting_.begin(), waiting_.end(),
@@ -311,26 +313,42 @@ class ServicePipeline {
           paths.insert(MountPath(t));
     }
     // This file's services, then those that only the file docker compose
-    // merges with it defines; what that file sets for a service of this
-    // one counts too (marked with its name: its lines are not this file's).
+    // merges with it defines, then those of the files it includes; what
+    // the first sets for a service of this one counts too. Theirs are
+    // marked with their file's name: their lines are not this file's.
     const size_t own_count = state_.size();
-    std::vector<const ServiceFacts*> theirs;  // by number - own_count
+    struct Their {
+      const ServiceFacts* facts;
+      const std::string* file;
+    };
+    std::vector<Their> theirs;  // by number - own_count
     std::unordered_map<std::string, size_t> their_index;
     auto partner_of = [&](const std::string& name) -> const ServiceFacts* {
       if (!partner_) return nullptr;
       auto it = partner_->services.find(name);
       return it == partner_->services.end() ? nullptr : &it->second;
     };
+    auto add_their = [&](const ServiceFacts& f, const std::string& file) {
+      if (!index_.count(f.name) &&
+          their_index.emplace(f.name, own_count + theirs.size()).second)
+        theirs.push_back({&f, &file});
+    };
     if (partner_)
       for (const auto& [name, f] : partner_->services)
-        if (!index_.count(name)) {
-          their_index.emplace(name, own_count + theirs.size());
-          theirs.push_back(&f);
-        }
+        add_their(f, partner_->name);
+    // Docker compose includes files once the two are merged, and keeps
+    // the first of a name (warning of the others).
+    std::vector<Include> includes = ReadIncludes(root);
+    if (partner_)
+      includes.insert(includes.end(), partner_->includes.begin(),
+                      partner_->includes.end());
+    const std::vector<IncludedService> included =
+        others_ ? others_->Included(includes) : std::vector<IncludedService>();
+    for (const IncludedService& s : included) add_their(s.facts, s.file);
     const size_t n = own_count + theirs.size();
     auto name_of = [&](size_t k) -> const std::string& {
       return k < own_count ? waiting_.at(k).node.name
-                           : theirs[k - own_count]->name;
+                           : theirs[k - own_count].facts->name;
     };
     using Volumes = std::vector<ServiceFacts::OtherVolume>;
     using Unseen = std::vector<ServiceFacts::Unseen>;
@@ -356,7 +374,8 @@ class ServicePipeline {
       if (owned[k]) return *owned[k];
       Volumes& out = owned[k].emplace();
       if (k >= own_count) {
-        add_volumes(theirs[k - own_count], partner_->name, &out);
+        const Their& t = theirs[k - own_count];
+        add_volumes(t.facts, *t.file, &out);
         return out;
       }
       if (partner_) add_volumes(partner_of(name_of(k)), partner_->name, &out);
@@ -395,7 +414,8 @@ class ServicePipeline {
           out.unseen.push_back({c.value, true, {}, c.line, file});
       };
       if (k >= own_count) {
-        from_list(*theirs[k - own_count], partner_->name);
+        const Their& t = theirs[k - own_count];
+        from_list(*t.facts, *t.file);
         return out;
       }
       from_list(*waiting_.at(k).facts, {});
@@ -478,7 +498,7 @@ class ServicePipeline {
     auto volumes = extender_volumes_.find(i);
     if (volumes != extender_volumes_.end())
       f.extender_volumes = std::move(volumes->second);
-    if (f.extends_file && extends_) f = ExtendFromFile(std::move(f), *extends_);
+    if (f.extends_file && extends_) f = ExtendFromFile(std::move(f), extends_);
     // What the service it extends sets, as Compose reads it: inherited
     // (nothing through a cycle). Within this file: an override file's
     // changes to that service do not reach this one.
@@ -518,7 +538,8 @@ class ServicePipeline {
   const ImageFacts& images_;
   const Target target_;
   const Partner* const partner_;  // or null
-  const ExtendsReader* const extends_;  // or null
+  OtherFiles* const others_;      // or null
+  const ExtendsReader extends_;   // or empty
   std::shared_ptr<TextPool> texts_ = std::make_shared<TextPool>();
   std::deque<ServicePlan> plans_;  // stable: the planner points into it
   std::vector<State> state_;
@@ -542,17 +563,18 @@ class ServicePipeline {
 
 namespace {
 
-// Parses the text of another file and hands its services to `use`, while
-// the tree they point into lives.
+// Parses the text of another file and hands its services (and its root,
+// for what else it says) to `use`, while the tree they point into lives.
 std::optional<Diagnostic> WithServices(
-    std::string text, const std::function<void(const ComposeModel&)>& use) {
+    std::string text,
+    const std::function<void(const ComposeModel&, const Node* root)>& use) {
   const SourceText src(std::move(text));
   if (auto err = CheckEncoding(src)) return err;
   auto doc = ParseDocument(src.view());
   if (!doc) return doc.error();
   auto model = LocateServices(doc.value());
   if (!model) return model.error();
-  use(model.value());
+  use(model.value(), doc->root());
   return std::nullopt;
 }
 
@@ -563,30 +585,34 @@ Expected<Partner> ReadPartner(std::string text, Partner::Role role,
   Partner p;
   p.role = role;
   p.name = std::move(name);
-  auto err = WithServices(std::move(text), [&](const ComposeModel& model) {
+  auto err = WithServices(std::move(text), [&](const ComposeModel& model,
+                                               const Node* root) {
     for (const ServiceNode& s : model.service_nodes) {
       ServiceFacts f = ReadFacts(s);
       std::string key = f.name;
       p.services.emplace(std::move(key), std::move(f));
     }
+    p.includes = ReadIncludes(root);
   });
   if (err) return *err;
   return p;
 }
 
-struct ExtendedFiles::File {
+struct OtherFiles::File {
   struct Service {
     ServiceFacts facts;  // as written, without lines
     std::string base;    // the service it extends in this file, if any
     int line = 0, column = 0;
   };
   std::unordered_map<std::string, Service> services;
+  std::vector<std::string> order;  // the services' names, in file order
+  std::vector<Include> includes;
 };
 
-ExtendedFiles::ExtendedFiles(std::string dir, ReadText read)
+OtherFiles::OtherFiles(std::string dir, ReadText read)
     : dir_(std::move(dir)), read_(std::move(read)) {}
 
-ExtendedFiles::~ExtendedFiles() = default;
+OtherFiles::~OtherFiles() = default;
 
 namespace {
 
@@ -595,15 +621,25 @@ std::string JoinPath(const std::string& dir, const std::string& file) {
   return !file.empty() && file[0] == '/' ? file : dir + "/" + file;
 }
 
+// The same, as shown: from the Compose file's folder (`dir` empty).
+std::string ShownPath(const std::string& dir, const std::string& file) {
+  return dir.empty() ? file : JoinPath(dir, file);
+}
+
+// The folder of a file as shown (empty: the Compose file's).
+std::string ShownDir(const std::string& shown) {
+  return shown.find('/') == std::string::npos ? "" : DirName(shown);
+}
+
 }  // namespace
 
-ExtendsReader ExtendedFiles::Reader() {
+ExtendsReader OtherFiles::Reader() {
   return [this](const std::string& file, const std::string& service) {
     return Resolve(JoinPath(dir_, file), service, 1);
   };
 }
 
-const Expected<ExtendedFiles::File>& ExtendedFiles::Read(
+const Expected<OtherFiles::File>& OtherFiles::Read(
     const std::string& path) {
   auto known = identity_.find(path);
   if (known != identity_.end()) return *files_.at(known->second);
@@ -617,13 +653,16 @@ const Expected<ExtendedFiles::File>& ExtendedFiles::Read(
     return *slot;
   }
   File file;
-  auto err = WithServices(std::move(text->text), [&](const ComposeModel& m) {
+  auto err = WithServices(std::move(text->text), [&](const ComposeModel& m,
+                                                     const Node* root) {
     for (const ServiceNode& n : m.service_nodes) {
       File::Service s{ReadFacts(n), n.mapping ? ExtendedService(n.mapping) : "",
                       n.key->line + 1, n.key->column + 1};
       Unlocate(&s.facts);
-      file.services.emplace(n.name, std::move(s));
+      if (file.services.emplace(n.name, std::move(s)).second)
+        file.order.push_back(n.name);
     }
+    file.includes = ReadIncludes(root);
   });
   slot = err ? std::make_unique<Expected<File>>(*err)
              : std::make_unique<Expected<File>>(std::move(file));
@@ -633,7 +672,7 @@ const Expected<ExtendedFiles::File>& ExtendedFiles::Read(
 // Lazily, service by service: a file is read only as far as some service
 // needs it, and a cycle is one of services (two files may well extend
 // each other's services).
-Expected<ServiceFacts> ExtendedFiles::Resolve(const std::string& path,
+Expected<ServiceFacts> OtherFiles::Resolve(const std::string& path,
                                               const std::string& service,
                                               size_t depth) {
   const Expected<File>& parsed = Read(path);
@@ -679,10 +718,60 @@ Expected<ServiceFacts> ExtendedFiles::Resolve(const std::string& path,
   return done_.emplace(key, std::move(out)).first->second;
 }
 
+std::vector<IncludedService> OtherFiles::Included(
+    const std::vector<Include>& includes) {
+  std::vector<IncludedService> out;
+  std::unordered_set<std::string> names, seen;  // services; files read
+  struct Pending {
+    std::vector<Include> includes;
+    std::string dir, shown_dir;  // where their paths start; as shown
+  };
+  // Breadth first: a file's own includes before those they include.
+  std::deque<Pending> todo{{includes, dir_, ""}};
+  for (; !todo.empty(); todo.pop_front()) {
+    const Pending& p = todo.front();
+    for (const Include& inc : p.includes) {
+      // The files of one entry are one project: the later merge into the
+      // first, and relative paths in them start from its folder.
+      std::vector<IncludedService> project;
+      std::unordered_map<std::string, size_t> index;
+      for (const std::string& name : inc.paths) {
+        const std::string path = JoinPath(p.dir, name);
+        const Expected<File>& file = Read(path);
+        if (!file || !seen.insert(identity_.at(path)).second) continue;
+        for (const std::string& service : file->order) {
+          auto resolved = Resolve(path, service, 1);
+          ServiceFacts f = resolved ? resolved.value()
+                                    : file->services.at(service).facts;
+          auto [at, fresh] = index.emplace(service, project.size());
+          if (fresh) {
+            project.push_back({ShownPath(p.shown_dir, name), std::move(f)});
+            continue;
+          }
+          // Where it is written: "lib/app.yaml and lib/app.override.yaml".
+          IncludedService& merged = project[at->second];
+          merged.file += " and " + ShownPath(p.shown_dir, name);
+          merged.facts = MergeFacts(std::move(merged.facts), std::move(f));
+        }
+        const std::string& first = inc.paths.front();
+        const bool own_dir = inc.project_directory.empty();
+        todo.push_back(
+            {file->includes,
+             own_dir ? DirName(JoinPath(p.dir, first))
+                     : JoinPath(p.dir, inc.project_directory),
+             own_dir ? ShownDir(ShownPath(p.shown_dir, first))
+                     : ShownPath(p.shown_dir, inc.project_directory)});
+      }
+      for (IncludedService& s : project)
+        if (names.insert(s.facts.name).second) out.push_back(std::move(s));
+    }
+  }
+  return out;
+}
+
 Expected<FileResult> HardenText(std::string input, const Baseline& baseline,
                                 const ImageFacts& images, Target target,
-                                const Partner* partner,
-                                const ExtendsReader* extends) {
+                                const Partner* partner, OtherFiles* others) {
   FileResult result(std::move(input));
   const SourceText& src = *result.source;
   if (auto err = CheckEncoding(src)) return *err;
@@ -701,7 +790,7 @@ Expected<FileResult> HardenText(std::string input, const Baseline& baseline,
     // The input's tree lives only until the expectation is recorded, and
     // the services' nodes only until each is planned, so that the output's
     // tree never shares memory with it.
-    ServicePipeline pipeline(src, baseline, images, target, partner, extends);
+    ServicePipeline pipeline(src, baseline, images, target, partner, others);
     EntryStream stream{"services", [&](const Node* key, const Node* value) {
                          return Expected<EntryFate>(pipeline.Add(key, value));
                        }};
@@ -724,7 +813,7 @@ Expected<FileResult> HardenText(std::string input, const Baseline& baseline,
     if (!stream.found)
       for (const ServiceNode& s : model->service_nodes)
         pipeline.Add(s.key, s.value);
-    if (auto err = pipeline.Finish()) return *err;
+    if (auto err = pipeline.Finish(doc->root())) return *err;
     result.plans = pipeline.TakePlans();
     auto edits = pipeline.TakeEdits();
     if (!edits) return edits.error();

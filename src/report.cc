@@ -670,10 +670,11 @@ const RuleData kFindingRules[] = {
      "note", "", nullptr},
     {"volumes-from-unknown", "VolumesFromUnknownService",
      "Service mounts the volumes of a service harden cannot find",
-     "volumes_from names a service that neither this file nor the override "
-     "file docker compose merges with it defines: it comes from a file given "
-     "with -f, or one this file includes. One of its volumes may be at a "
-     "path where harden adds a tmpfs, which would hide it.",
+     "volumes_from names a service that no file harden reads with this one "
+     "defines (the override file docker compose merges with it, the files "
+     "they include): it comes from a file given with -f, or an include "
+     "harden cannot read. One of its volumes may be at a path where harden "
+     "adds a tmpfs, which would hide it.",
      "Check that service's volumes (`docker compose config`), and skip the "
      "tmpfs (`x-harden: {skip: [tmpfs]}`) where one is at that path.",
      "note", "", nullptr},

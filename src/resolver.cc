@@ -267,7 +267,7 @@ class Resolver {
                        mounts,
                        u.container ? "see"
                                    : "find (it may be in a file given with "
-                                     "-f, or one this file includes)",
+                                     "-f, or an include harden cannot read)",
                        Join(added)),
            u.file.empty() ? u.line : f_.line);
     }

@@ -599,6 +599,41 @@ TEST(CliTest, ExtendsReadsTheServiceOfTheOtherFile) {
                         "not read"));
 }
 
+// docker compose includes the files that either of a folder's pair
+// includes, once it has merged the two: a service of the base file that
+// mounts the volumes of a service such a file defines gets no tmpfs where
+// that one mounts a volume. An include that cannot be read adds nothing.
+TEST(CliTest, IncludesOfTheOverrideFileCountForVolumesFrom) {
+  ScopedTempDir root;
+  Put(root, "stack/compose.yaml",
+      "services:\n"
+      "  app:\n"
+      "    image: example/app\n"
+      "    volumes_from: [data]\n");
+  Put(root, "stack/compose.override.yaml",
+      "include:\n"
+      "  - missing.yaml\n"
+      "  - path: shared/data.yaml\n"
+      "services:\n"
+      "  app:\n"
+      "    environment: [DEBUG=1]\n");
+  Put(root, "stack/shared/data.yaml",
+      "services:\n"
+      "  data:\n"
+      "    image: busybox\n"
+      "    volumes:\n"
+      "      - scratch:/tmp\n"
+      "volumes:\n"
+      "  scratch:\n");
+  auto r = RunHarden({"--explain", "stack/compose.yaml"}, root.path());
+  ASSERT_EQ(0, r.exit_code) << r.err;
+  EXPECT_THAT(r.out,
+              HasSubstr("skip tmpfs /tmp: service \"data\", whose volumes "
+                        "this one mounts (volumes_from), mounts a volume at "
+                        "/tmp (in shared/data.yaml): a tmpfs would hide it"));
+  EXPECT_THAT(r.out, Not(HasSubstr("volumes-from-unknown")));
+}
+
 // The other file may extend a service of a third, relative to its own
 // folder, as Compose reads it: what that one sets counts too. What cannot
 // be read at any hop is advice that names the whole way there.

@@ -141,5 +141,35 @@ TEST(ReadFactsTest, ExtendsOfAnotherFileIsNamedWithItsLine) {
                    .extends_file);
 }
 
+// `include`: short and long entries, through an anchor; what is not an
+// entry docker compose reads is left out.
+TEST(ReadIncludesTest, ShortAndLongEntries) {
+  auto doc = ParseDocument(R"(x-lib: &lib lib/common.yaml
+include:
+  - db/compose.yaml
+  - *lib
+  - path: [app/compose.yaml, app/compose.override.yaml]
+    project_directory: app
+    env_file: app/.env
+  - path: one.yaml
+  - {project_directory: nowhere}
+  - [not, an, entry]
+services: {}
+)");
+  ASSERT_TRUE(doc.ok());
+  std::vector<std::string> got;
+  for (const Include& inc : ReadIncludes(doc->root())) {
+    std::string line;
+    for (const std::string& p : inc.paths) line += p + " ";
+    got.push_back(line + "@" + inc.project_directory);
+  }
+  EXPECT_THAT(got, ElementsAre("db/compose.yaml @", "lib/common.yaml @",
+                               "app/compose.yaml app/compose.override.yaml @app",
+                               "one.yaml @"));
+  auto none = ParseDocument("services: {}\ninclude: lib.yaml\n");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(ReadIncludes(none->root()).empty()) << "not a list";
+}
+
 }  // namespace
 }  // namespace harden

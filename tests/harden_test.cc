@@ -1,8 +1,8 @@
-// ExtendedFiles: the files that `extends: {file: F}` names, resolved service
-// by service, each read once, with paths relative to the file that names
-// them. The reader here serves texts from memory and counts its reads.
-// Then HardenText on what a service mounts through volumes_from that harden
-// cannot see.
+// OtherFiles: the files that `extends: {file: F}` and `include` name,
+// resolved service by service, each read once, with paths relative to the
+// file that names them. The reader here serves texts from memory and counts
+// its reads. Then HardenText on what a service mounts through volumes_from
+// that harden cannot see.
 #include "harden/harden.h"
 
 #include <gmock/gmock.h>
@@ -14,16 +14,16 @@
 namespace harden {
 namespace {
 
-class ExtendedFilesTest : public ::testing::Test {
+class OtherFilesTest : public ::testing::Test {
  protected:
-  ExtendedFiles::ReadText Reader() {
-    return [this](const std::string& path) -> Expected<ExtendedFiles::Text> {
+  OtherFiles::ReadText Reader() {
+    return [this](const std::string& path) -> Expected<OtherFiles::Text> {
       ++reads_[path];
       auto it = texts_.find(path);
       if (it == texts_.end())
         return Diagnostic{path, 0, 0,
                           "cannot read file: No such file or directory"};
-      return ExtendedFiles::Text{path, it->second};
+      return OtherFiles::Text{path, it->second};
     };
   }
 
@@ -31,10 +31,10 @@ class ExtendedFilesTest : public ::testing::Test {
   std::map<std::string, int> reads_;
 };
 
-TEST_F(ExtendedFilesTest, ReadsEachFileOnce) {
+TEST_F(OtherFilesTest, ReadsEachFileOnce) {
   texts_["stack/common.yml"] =
       "services:\n  base:\n    user: root\n  app:\n    extends: base\n";
-  ExtendedFiles files("stack", Reader());
+  OtherFiles files("stack", Reader());
   const ExtendsReader read = files.Reader();
   auto app = read("common.yml", "app");
   ASSERT_TRUE(app) << app.error().message;
@@ -46,12 +46,12 @@ TEST_F(ExtendedFilesTest, ReadsEachFileOnce) {
   EXPECT_EQ((std::map<std::string, int>{{"stack/common.yml", 1}}), reads_);
 }
 
-TEST_F(ExtendedFilesTest, PathsAreRelativeToTheFileThatNamesThem) {
+TEST_F(OtherFilesTest, PathsAreRelativeToTheFileThatNamesThem) {
   texts_["stack/shared/app.yml"] =
       "services:\n  app:\n    extends: {file: ../base/db.yml, service: db}\n";
   texts_["stack/shared/../base/db.yml"] =
       "services:\n  db:\n    volumes:\n      - data:/tmp\n";
-  ExtendedFiles files("stack", Reader());
+  OtherFiles files("stack", Reader());
   auto app = files.Reader()("shared/app.yml", "app");
   ASSERT_TRUE(app) << app.error().message;
   ASSERT_EQ(1u, app->volume_targets.size());
@@ -59,14 +59,14 @@ TEST_F(ExtendedFilesTest, PathsAreRelativeToTheFileThatNamesThem) {
   EXPECT_FALSE(app->extends_file) << app->extends_file->value;
 }
 
-TEST_F(ExtendedFilesTest, SaysWhyAServiceCannotBeRead) {
+TEST_F(OtherFilesTest, SaysWhyAServiceCannotBeRead) {
   texts_["./a.yml"] =
       "services:\n"
       "  lost:\n    extends: {file: none.yml, service: x}\n"
       "  loop:\n    extends: {file: b.yml, service: back}\n";
   texts_["./b.yml"] =
       "services:\n  back:\n    extends: {file: a.yml, service: loop}\n";
-  ExtendedFiles files(".", Reader());
+  OtherFiles files(".", Reader());
   const ExtendsReader read = files.Reader();
 
   auto missing = read("a.yml", "nobody");
@@ -92,6 +92,46 @@ TEST_F(ExtendedFilesTest, SaysWhyAServiceCannotBeRead) {
             loop->extends_file->value);
 }
 
+// The files `include` adds, at any depth, each path relative to the folder
+// its includer's relative paths start from; each file read once.
+TEST_F(OtherFilesTest, IncludedServicesAtAnyDepth) {
+  texts_["stack/lib/db.yml"] =
+      "include: [../common/base.yml, again.yml, gone.yml]\n"
+      "services:\n  db:\n    volumes: [data:/tmp]\n  dup:\n    image: a\n";
+  texts_["stack/lib/../common/base.yml"] =
+      "services:\n  base:\n    image: b\n  loop:\n    extends: base\n"
+      "include: [../lib/db.yml]\n";  // back to db.yml: cut
+  texts_["stack/lib/again.yml"] = "services:\n  dup:\n    image: c\n";
+  texts_["stack/app/one.yml"] =
+      "services:\n  app:\n    volumes_from: [db]\n  dup:\n    image: d\n";
+  texts_["stack/app/two.yml"] =
+      "services:\n  app:\n    volumes: [x:/var/x]\n"
+      "include: [nested.yml]\n";
+  texts_["stack/app/sub/nested.yml"] = "services:\n  deep:\n    image: e\n";
+  OtherFiles files("stack", Reader());
+  std::vector<Include> includes(2);
+  includes[0].paths = {"lib/db.yml"};
+  includes[1].paths = {"app/one.yml", "app/two.yml"};
+  includes[1].project_directory = "app/sub";  // for nested.yml
+  std::vector<std::string> got;
+  for (const IncludedService& s : files.Included(includes)) {
+    std::string line = s.facts.name + " in " + s.file;
+    for (const Located& v : s.facts.volume_targets) line += " " + v.value;
+    if (s.facts.image) line += " image " + s.facts.image->value;
+    got.push_back(line);
+  }
+  // The first of a name wins; the files of one entry merge, in order;
+  // a service is read with what it extends.
+  EXPECT_THAT(got, ::testing::ElementsAre(
+                       "db in lib/db.yml /tmp", "dup in lib/db.yml image a",
+                       "app in app/one.yml and app/two.yml /var/x",
+                       "base in lib/../common/base.yml image b",
+                       "loop in lib/../common/base.yml image b",
+                       "deep in app/sub/nested.yml image e"));
+  for (const auto& [path, n] : reads_) EXPECT_EQ(1, n) << path;
+  EXPECT_EQ(1, reads_.count("stack/lib/gone.yml")) << "tried, and left out";
+}
+
 // The findings of `id` in each service of `text`, hardened with the default
 // baseline ("service: line: message").
 std::vector<std::string> Advice(const std::string& text, const char* id,
@@ -110,8 +150,8 @@ std::vector<std::string> Advice(const std::string& text, const char* id,
 }
 
 // A service named in volumes_from that no file harden reads defines comes
-// from a file given with -f or one this file includes: harden cannot see
-// its volumes, and says so where it adds a tmpfs.
+// from a file given with -f, or an include harden cannot read: harden cannot
+// see its volumes, and says so where it adds a tmpfs.
 TEST(SharedVolumesTest, AServiceHardenCannotFindIsAdvice) {
   EXPECT_THAT(
       Advice("services:\n"
@@ -123,8 +163,8 @@ TEST(SharedVolumesTest, AServiceHardenCannotFindIsAdvice) {
       ::testing::ElementsAre(
           "app: 5: mounts the volumes of service \"data\" (volumes_from), "
           "which harden cannot find (it may be in a file given with -f, or "
-          "one this file includes): check that none of them is at /tmp, "
-          "where a tmpfs is added"));
+          "an include harden cannot read): check that none of them is at "
+          "/tmp, where a tmpfs is added"));
   // No tmpfs added, nothing to check.
   EXPECT_THAT(Advice("services:\n"
                      "  app:\n"
@@ -151,12 +191,12 @@ TEST(SharedVolumesTest, WhatTheNamedServicesCannotSeeIsAdviceToo) {
       ::testing::ElementsAre(
           "app: 4: mounts the volumes of service \"worker\" (volumes_from), "
           "which mounts those of service \"gone\", which harden cannot find "
-          "(it may be in a file given with -f, or one this file includes): "
-          "check that none of them is at /tmp, where a tmpfs is added",
+          "(it may be in a file given with -f, or an include harden cannot "
+          "read): check that none of them is at /tmp, where a tmpfs is added",
           "worker: 7: mounts the volumes of service \"gone\" (volumes_from), "
           "which harden cannot find (it may be in a file given with -f, or "
-          "one this file includes): check that none of them is at /tmp, "
-          "where a tmpfs is added"));
+          "an include harden cannot read): check that none of them is at "
+          "/tmp, where a tmpfs is added"));
   // The cycle app -> worker -> app, which Compose rejects, is cut.
   EXPECT_THAT(
       Advice(text, "volumes-from-container"),
@@ -190,8 +230,8 @@ TEST(SharedVolumesTest, AnEntryOfTheOverrideFileIsNamedWithItsFile) {
           "app: 2: mounts the volumes of service \"extra\" (volumes_from in "
           "compose.override.yaml), which mounts those of service "
           "\"elsewhere\", which harden cannot find (it may be in a file "
-          "given with -f, or one this file includes): check that none of "
-          "them is at /tmp, where a tmpfs is added"));
+          "given with -f, or an include harden cannot read): check that none "
+          "of them is at /tmp, where a tmpfs is added"));
 }
 
 }  // namespace

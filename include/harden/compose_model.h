@@ -70,6 +70,19 @@ const Node* OwnEntry(const Node* mapping, std::string_view key);
 /// Every key of `mapping` as Compose sees it, own keys first, then merged.
 std::vector<std::string> EffectiveKeys(const Node* mapping);
 
+/// One entry of the top-level `include`: the Compose files it adds to the
+/// project (the first, and those docker compose merges into it), as written.
+struct Include {
+  std::vector<std::string> paths;
+  /// The folder the included files' relative paths start from, as
+  /// written; empty: the first file's.
+  std::string project_directory;
+};
+
+/// The entries of the document's `include` (`- path` or `- {path: …,
+/// project_directory: …}`); entries of another shape are left out.
+std::vector<Include> ReadIncludes(const Node* root);
+
 /// "a scalar", "a sequence", "a mapping" or "null", for messages.
 const char* KindName(const Node* n);
 

@@ -59,6 +59,9 @@ struct Partner {
   /// The partner's services. kBase: merged into this file's services of
   /// the same name. kOverride: those this file must leave to the base.
   std::unordered_map<std::string, ServiceFacts> services;
+  /// The files it includes (docker compose adds them to the merged
+  /// project).
+  std::vector<Include> includes;
 };
 
 /// Reads the partner's text for a file of role `role`. Errors carry a line
@@ -81,11 +84,20 @@ inline constexpr size_t kMaxExtendsDepth = 64;
 using ExtendsReader = std::function<Expected<ServiceFacts>(
     const std::string& file, const std::string& service)>;
 
-/// The files that `extends` names, from one Compose file and from those
+/// A service of a file that a Compose file includes (`include:`), as
+/// docker compose adds it to the project: with what it extends read in,
+/// without lines (they are that file's).
+struct IncludedService {
+  std::string file;  ///< its file, from the including file's folder
+  ServiceFacts facts;
+};
+
+/// The other files a Compose file names: those that `extends` names, and
+/// those that `include` adds to the project, from that file and from those
 /// files in turn (each relative to the folder of the file that names it),
 /// each read and each service resolved once. A cycle of `extends`, or a
 /// chain deeper than kMaxExtendsDepth, is an error for the services on it.
-class ExtendedFiles {
+class OtherFiles {
  public:
   /// How a file is read: its text, and a name that is the same by every
   /// path to it (its real path), by which it is read once.
@@ -96,13 +108,19 @@ class ExtendedFiles {
   using ReadText = std::function<Expected<Text>(const std::string& path)>;
 
   /// For the Compose file in folder `dir`.
-  ExtendedFiles(std::string dir, ReadText read);
-  ExtendedFiles(const ExtendedFiles&) = delete;
-  ExtendedFiles& operator=(const ExtendedFiles&) = delete;
-  ~ExtendedFiles();
+  OtherFiles(std::string dir, ReadText read);
+  OtherFiles(const OtherFiles&) = delete;
+  OtherFiles& operator=(const OtherFiles&) = delete;
+  ~OtherFiles();
 
-  /// The reader for the Compose file; valid while this object lives.
+  /// The reader of `extends` for the Compose file; valid while this object
+  /// lives.
   ExtendsReader Reader();
+
+  /// The services of the files `includes` (the Compose file's) adds, and of
+  /// those they include in turn, in order; the first of a name wins. A file
+  /// that cannot be read, or is included again, adds none.
+  std::vector<IncludedService> Included(const std::vector<Include>& includes);
 
  private:
   struct File;
@@ -123,13 +141,15 @@ class ExtendedFiles {
 /// Hardens one file's text. Errors carry a line and column but no path.
 /// With a partner, the file is hardened as docker compose reads it by
 /// default: a base file for its services merged with the override's, an
-/// override file only for the services the base does not define. With a
-/// reader, a service that extends one of another file inherits it.
+/// override file only for the services the base does not define. With
+/// `others`, a service that extends one of another file inherits it, and a
+/// service of a file it includes is one whose volumes a service of this
+/// one may mount (volumes_from).
 Expected<FileResult> HardenText(std::string input, const Baseline& baseline,
                                 const ImageFacts& images,
                                 Target target = Target::kBaseFile,
                                 const Partner* partner = nullptr,
-                                const ExtendsReader* extends = nullptr);
+                                OtherFiles* others = nullptr);
 
 /// The first invalid UTF-8 sequence (or NUL byte) in `text`, as a diagnostic.
 std::optional<Diagnostic> CheckEncoding(const SourceText& text);

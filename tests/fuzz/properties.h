@@ -51,9 +51,9 @@ struct Verdict {
 };
 
 /// Runs `input` through the whole pipeline and checks the properties. Every
-/// file an `extends: {file: F}` names, at any depth, is the input itself
-/// (as it was), so that the fuzzer reaches the resolution of other files:
-/// their cycles, depths and errors. By its size, one input in three is read
+/// file an `extends: {file: F}` or an `include` names, at any depth, is the
+/// input itself (as it was), so that the fuzzer reaches the resolution of
+/// other files: their cycles, depths and errors. By its size, one input in three is read
 /// with itself as its override file, and one as its base file, so that the
 /// merge of the two files docker compose reads by default is fuzzed too.
 inline Verdict Check(std::string_view input) {
@@ -61,11 +61,10 @@ inline Verdict Check(std::string_view input) {
   using harden::Edit;
   const harden::ImageFacts& images = harden::ImageFacts::Shipped();
   auto itself = [&](const std::string&)
-      -> harden::Expected<harden::ExtendedFiles::Text> {
-    return harden::ExtendedFiles::Text{"input", std::string(input)};
+      -> harden::Expected<harden::OtherFiles::Text> {
+    return harden::OtherFiles::Text{"input", std::string(input)};
   };
-  harden::ExtendedFiles files(".", itself);
-  const harden::ExtendsReader extends = files.Reader();
+  harden::OtherFiles files(".", itself);
   std::optional<harden::Partner> partner;
   if (input.size() % 3 != 0) {
     auto p = harden::ReadPartner(std::string(input),
@@ -77,7 +76,7 @@ inline Verdict Check(std::string_view input) {
   }
   const harden::Partner* merged = partner ? &*partner : nullptr;
   auto r = harden::HardenText(std::string(input), FuzzBaseline(), images,
-                              harden::Target::kBaseFile, merged, &extends);
+                              harden::Target::kBaseFile, merged, &files);
   if (!r) {
     const harden::Diagnostic& d = r.error();
     if (d.message.empty()) return broken("rejected without a message");
@@ -121,11 +120,10 @@ inline Verdict Check(std::string_view input) {
   if (harden::UnifiedDiff(*r->source, r->edits, "f", {}).empty())
     return broken("a change without a diff");
 
-  harden::ExtendedFiles files_again(".", itself);
-  const harden::ExtendsReader extends_again = files_again.Reader();
+  harden::OtherFiles files_again(".", itself);
   auto again = harden::HardenText(out, FuzzBaseline(), images,
                                   harden::Target::kBaseFile, merged,
-                                  &extends_again);
+                                  &files_again);
   if (!again)
     return broken("output rejected: " +
                   harden::FormatDiagnostic(again.error()));
