@@ -1,8 +1,9 @@
 #include "harden/image_facts.h"
 
-#include <yaml-cpp/yaml.h>
+#include <charconv>
 
 #include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
 
 
 namespace harden {
@@ -27,6 +28,13 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
+bool IsLowPort(const std::string& s) {
+  int n = 0;
+  const char* end = s.data() + s.size();
+  auto [p, ec] = std::from_chars(s.data(), end, n);
+  return ec == std::errc() && p == end && n >= 1 && n <= 1023;
+}
+
 // Reads the keys an entry and a variant share. Returns an error for a key
 // that neither knows.
 std::optional<Diagnostic> ReadFactKeys(const YAML::Node& entry,
@@ -40,6 +48,14 @@ std::optional<Diagnostic> ReadFactKeys(const YAML::Node& entry,
     else if (k == "tmpfs") { f->tmpfs = Strings(v); has[2] = true; }
     else if (k == "root_owned") { f->root_owned = Strings(v); has[3] = true; }
     else if (k == "warnings") { f->warnings = Strings(v); has[4] = true; }
+    else if (k == "low_ports") {
+      f->low_ports = Strings(v);
+      for (const std::string& port : f->low_ports)
+        if (!IsLowPort(port))
+          return At(path, v, fmt::format("low_ports: \"{}\" is not a port "
+                                         "below 1024", port));
+      has[5] = true;
+    }
     else if (k == "source") f->source = v.Scalar();
     else if (k == "note") {}
     else if (variant && k == "tag_contains") {}
@@ -90,7 +106,7 @@ Expected<ImageFacts> ImageFacts::Parse(std::string_view text,
       return Diagnostic{path, 0, 0, "\"images\" must be a list"};
     for (const auto& entry : images) {
       Family fam;
-      bool has[5] = {};
+      bool has[6] = {};
       if (auto err = ReadFactKeys(entry, path, false, &fam.fact, has))
         return *err;
       if (fam.fact.name.empty() || fam.fact.source.empty())
@@ -99,7 +115,7 @@ Expected<ImageFacts> ImageFacts::Parse(std::string_view text,
       if (entry["variants"]) {
         for (const auto& v : entry["variants"]) {
           Variant var;
-          bool vh[5] = {};
+          bool vh[6] = {};
           if (auto err = ReadFactKeys(v, path, true, &var.overrides, vh))
             return *err;
           var.tag_contains = v["tag_contains"].Scalar();
@@ -108,6 +124,7 @@ Expected<ImageFacts> ImageFacts::Parse(std::string_view text,
           var.has_tmpfs = vh[2];
           var.has_root_owned = vh[3];
           var.has_warnings = vh[4];
+          var.has_low_ports = vh[5];
           fam.variants.push_back(std::move(var));
         }
       }
@@ -144,6 +161,7 @@ std::optional<ImageFact> ImageFacts::Find(std::string_view image) const {
       if (v.has_tmpfs) f.tmpfs = v.overrides.tmpfs;
       if (v.has_root_owned) f.root_owned = v.overrides.root_owned;
       if (v.has_warnings) f.warnings = v.overrides.warnings;
+      if (v.has_low_ports) f.low_ports = v.overrides.low_ports;
       if (!v.overrides.source.empty())
         f.source += "; " + v.overrides.source;
     }

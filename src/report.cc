@@ -678,6 +678,15 @@ const RuleData kFindingRules[] = {
      "Check that service's volumes (`docker compose config`), and skip the "
      "tmpfs (`x-harden: {skip: [tmpfs]}`) where one is at that path.",
      "note", "", nullptr},
+    {"host-network-low-port", "HostNetworkLowPort",
+     "Service cannot bind its image's port in the host's network",
+     "The service sets a non-root user and runs in the host's network "
+     "(network_mode: host), where Docker's unprivileged-port setting does not "
+     "apply; its image listens on a port below 1024 by default, which only "
+     "root with NET_BIND_SERVICE may bind there.",
+     "Configure the service to listen on a port above 1023, or leave out the "
+     "user so that harden keeps root with NET_BIND_SERVICE.",
+     "note", "", nullptr},
     {"inherited-hardening", "InheritedHardening",
      "Service inherits hardening it opts out of",
      "The service extends another service of the same file and so inherits "

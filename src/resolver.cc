@@ -60,7 +60,8 @@ std::optional<bool> NoNewPrivileges(std::string_view opt) {
 
 bool IsAdvice(const Finding& f) {
   return f.id == "image-note" || f.id == "extends-file" ||
-         f.id == "volumes-from-container" || f.id == "volumes-from-unknown";
+         f.id == "volumes-from-container" || f.id == "volumes-from-unknown" ||
+         f.id == "host-network-low-port";
 }
 
 namespace {
@@ -367,6 +368,21 @@ class Resolver {
   // as root, or an explicit root user.
   bool RunsAsRoot() const { return runs_as_root_; }
 
+  // The ports below 1024 the image listens on, as words ("port 80",
+  // "ports 80 and 443"), when the service is in the host's network: there
+  // Docker's unprivileged-port setting does not apply, and only root with
+  // NET_BIND_SERVICE may bind them. Empty otherwise.
+  std::string HostLowPorts() const {
+    if (!image_ || image_->low_ports.empty() || !f_.network_mode ||
+        f_.network_mode->value != "host")
+      return {};
+    const auto& p = image_->low_ports;
+    std::string out = p.size() == 1 ? "port " : "ports ";
+    for (size_t i = 0; i < p.size(); ++i)
+      out += (i == 0 ? "" : i + 1 == p.size() ? " and " : ", ") + p[i];
+    return out;
+  }
+
   void User() {
     // A user harden adds to the service this one extends comes with it,
     // unless this one sets one: reconcile.
@@ -380,14 +396,19 @@ class Resolver {
     if (d && d->action == Action::kAdd) return;  // its own wins
     const std::string what = fmt::format("user \"{}\"", gained->value);
     runs_as_root_ = IsRootUser(gained->value);
-    if (d && d->action == Action::kSkip && image_ && image_->root) {
+    if (d && d->action == Action::kSkip && image_ &&
+        (image_->root || host_ports_root_)) {
       // It would start as another user; its own default, explicitly.
       d->action = Action::kAdd;
       d->values = {"0:0"};
       d->reason = Text(fmt::format(
-          "image {} must start as root, and would otherwise inherit the {} "
-          "that harden adds to {}",
-          image_->name, what, f_.extended));
+          "image {} must {}, and would otherwise inherit the {} that harden "
+          "adds to {}",
+          image_->name,
+          image_->root ? "start as root"
+                       : "run as root to listen on " + HostLowPorts() +
+                             " in the host's network",
+          what, f_.extended));
       runs_as_root_ = true;
       return;
     }
@@ -414,6 +435,14 @@ class Resolver {
         Note("runs-as-root",
              fmt::format("user \"{}\" runs the service as root", user->value),
              user->line);
+      else if (const std::string ports = HostLowPorts(); !ports.empty())
+        Note("host-network-low-port",
+             fmt::format("user \"{}\" cannot bind {} in the host's network "
+                         "(network_mode: host), where image {} listens by "
+                         "default: unless its configuration moves to a port "
+                         "above 1023, it will not start",
+                         user->value, ports, image_->name),
+             user->line);
       return;
     }
     if (image_ && image_->image_user) {
@@ -421,6 +450,19 @@ class Resolver {
                          fmt::format("image {} already runs as its own "
                                      "non-root user; another would not own its "
                                      "files", image_->name));
+      d.source = Text(image_->source);
+      return;
+    }
+    if (const std::string ports = HostLowPorts();
+        !ports.empty() && !image_->root) {
+      runs_as_root_ = true;
+      host_ports_root_ = true;
+      Decision& d = Push(
+          "user", Action::kSkip,
+          fmt::format("image {} listens on {}, which in the host's network "
+                      "(network_mode: host) only root with NET_BIND_SERVICE "
+                      "may bind; it gets the capabilities it needs instead",
+                      image_->name, ports));
       d.source = Text(image_->source);
       return;
     }
@@ -508,6 +550,14 @@ class Resolver {
         add(cap,
             fmt::format("image {} starts as root and its entrypoint needs it",
                         image_->name),
+            image_->source);
+    if (RunsAsRoot())
+      if (const std::string ports = HostLowPorts(); !ports.empty())
+        add("NET_BIND_SERVICE",
+            fmt::format("image {} listens on {}; in the host's network "
+                        "(network_mode: host) Docker's unprivileged-port "
+                        "setting does not apply",
+                        image_->name, ports),
             image_->source);
   }
 
@@ -691,7 +741,7 @@ class Resolver {
     }
     // An image's warnings are about running it hardened: shown unless the
     // service keeps a user of its own over the account harden knows.
-    if (image_ && (!image_->user || user_added_))
+    if (image_ && (!image_->user || user_added_ || host_ports_root_))
       for (const std::string& w : image_->warnings)
         Note("image-note", w, f_.line);
   }
@@ -706,6 +756,7 @@ class Resolver {
   bool runs_as_root_ = false;
   bool read_only_ = false;
   bool user_added_ = false;
+  bool host_ports_root_ = false;  // root only for its ports in the host's network
   std::string uid_;
 };
 

@@ -35,6 +35,20 @@ TEST(ImageFactsTest, MatchesWithRegistryLibraryTagDigestAndVariants) {
   EXPECT_FALSE(facts.Find("${IMAGE}"));
 }
 
+// The ports below 1024 an image listens on by default, tag by tag: they
+// decide whether it can run as a user in the host's network.
+TEST(ImageFactsTest, LowPortsFollowTheTag) {
+  const ImageFacts& facts = ImageFacts::Shipped();
+  using V = std::vector<std::string>;
+  EXPECT_EQ(V{"80"}, facts.Find("nginx:1.27-alpine")->low_ports);
+  EXPECT_EQ(V{"80"}, facts.Find("php:8.3-apache")->low_ports);
+  EXPECT_EQ(V{}, facts.Find("php:8.3-fpm")->low_ports);
+  EXPECT_EQ(V{"80"}, facts.Find("wordpress:6")->low_ports);
+  EXPECT_EQ(V{}, facts.Find("wordpress:6-fpm-alpine")->low_ports);
+  EXPECT_EQ((V{"80", "443"}), facts.Find("caddy:2")->low_ports);
+  EXPECT_EQ(V{}, facts.Find("nginxinc/nginx-unprivileged")->low_ports);
+}
+
 TEST(ImageFactsTest, ParseRejectsUnknownKeysWithTheirPlace) {
   auto f = ImageFacts::Parse(
       "images:\n  - name: x\n    source: s\n    usr: \"1:1\"\n", "images.yaml");
@@ -44,6 +58,13 @@ TEST(ImageFactsTest, ParseRejectsUnknownKeysWithTheirPlace) {
   f = ImageFacts::Parse("images:\n  - name: x\n", "images.yaml");
   ASSERT_FALSE(f.ok());
   EXPECT_EQ("images.yaml:2:5: error: an image entry needs a name and a source",
+            FormatDiagnostic(f.error()));
+  f = ImageFacts::Parse(
+      "images:\n  - name: x\n    source: s\n    low_ports: [80, 8080]\n",
+      "images.yaml");
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ("images.yaml:4:16: error: low_ports: \"8080\" is not a port below "
+            "1024",
             FormatDiagnostic(f.error()));
 }
 

@@ -28,6 +28,10 @@ images:
     root_caps: [CHOWN, SETUID, SETGID]
     tmpfs: [/var/cache/nginx, /run]
     root_owned: [/var/cache/nginx, /run]
+    low_ports: [80]
+    variants:
+      - tag_contains: on-8080
+        low_ports: []
   - name: grafana
     match: [grafana/grafana, grafana]
     source: "grafana source"
@@ -40,6 +44,7 @@ images:
     match: [example/root-only]
     source: "root-only source"
     root: true
+    low_ports: [80, 443]
   - name: bitnami
     match: ["bitnami/*"]
     source: "bitnami source"
@@ -477,6 +482,82 @@ TEST(ResolverTest, HostNamespacesAndSocketsAreFindings) {
                          "docker-socket", "seccomp-unconfined",
                          "apparmor-unconfined", "label-disable"})
     EXPECT_TRUE(HasFinding(p, id)) << id;
+}
+
+// In the host's network Docker's unprivileged-port setting does not apply:
+// an image that listens on port 80 by default starts only as root with
+// NET_BIND_SERVICE, so harden keeps root rather than break the stack.
+TEST(ResolverTest, InTheHostNetworkAnImageOnALowPortKeepsRoot) {
+  ServiceFacts f = Facts("nginx:1.27");
+  f.network_mode = Located{"host", 4};
+  ServicePlan p = Resolve(f, Default(), TestImages());
+  EXPECT_TRUE(Added(p, "user").empty());
+  const Decision* skip = Find(p, "user", Action::kSkip);
+  ASSERT_TRUE(skip);
+  EXPECT_EQ("image nginx listens on port 80, which in the host's network "
+            "(network_mode: host) only root with NET_BIND_SERVICE may bind; "
+            "it gets the capabilities it needs instead",
+            skip->reason);
+  EXPECT_THAT(Added(p, "cap_add"),
+              ElementsAre("CHOWN", "SETUID", "SETGID", "NET_BIND_SERVICE"));
+  EXPECT_THAT(Added(p, "tmpfs"), ElementsAre("/tmp", "/var/cache/nginx", "/run"));
+
+  ServiceFacts root_image = Facts("example/root-only");
+  root_image.network_mode = Located{"host", 4};
+  p = Resolve(root_image, Default(), TestImages());
+  EXPECT_THAT(Added(p, "cap_add"), ElementsAre("NET_BIND_SERVICE"));
+  EXPECT_EQ("image rootonly listens on ports 80 and 443; in the host's "
+            "network (network_mode: host) Docker's unprivileged-port setting "
+            "does not apply",
+            Find(p, "cap_add", Action::kAdd)->reason);
+
+  // In another service's network (Docker sets the port setting there), or
+  // on a tag that listens higher up: the image's own account.
+  ServiceFacts joined = Facts("nginx:1.27");
+  joined.network_mode = Located{"service:vpn", 4};
+  ServiceFacts high = Facts("nginx:on-8080");
+  high.network_mode = Located{"host", 4};
+  for (const ServiceFacts& g : {joined, high}) {
+    p = Resolve(g, Default(), TestImages());
+    EXPECT_THAT(Added(p, "user"), ElementsAre("101:101")) << g.image->value;
+    EXPECT_TRUE(Added(p, "cap_add").empty()) << g.image->value;
+  }
+}
+
+TEST(ResolverTest, InTheHostNetworkAnExplicitUserOnALowPortIsAdvice) {
+  ServiceFacts f = Facts("nginx");
+  f.network_mode = Located{"host", 4};
+  f.user = Located{"101", 5};
+  ServicePlan p = Resolve(f, Default(), TestImages());
+  ASSERT_TRUE(Find(p, "user", Action::kKeep));
+  ASSERT_EQ(2u, p.findings.size());
+  EXPECT_EQ("host-network-low-port", p.findings[1].id);
+  EXPECT_EQ("user \"101\" cannot bind port 80 in the host's network "
+            "(network_mode: host), where image nginx listens by default: "
+            "unless its configuration moves to a port above 1023, it will not "
+            "start",
+            p.findings[1].message);
+  EXPECT_EQ(5, p.findings[1].line);
+  EXPECT_TRUE(IsAdvice(p.findings[1]));
+
+  f.user = Located{"root", 5};  // root: it gets NET_BIND_SERVICE instead
+  p = Resolve(f, Default(), TestImages());
+  EXPECT_FALSE(HasFinding(p, "host-network-low-port"));
+  EXPECT_THAT(Added(p, "cap_add"),
+              ElementsAre("CHOWN", "SETUID", "SETGID", "NET_BIND_SERVICE"));
+}
+
+TEST(ResolverTest, AnExtenderOnALowPortInTheHostNetworkSetsRootExplicitly) {
+  ServiceFacts f = ExtenderOfHardenedBase("nginx");
+  f.network_mode = Located{"host", 10};
+  ServicePlan p = Resolve(f, Default(), TestImages());
+  EXPECT_THAT(Added(p, "user"), ElementsAre("0:0"));
+  EXPECT_EQ("image nginx must run as root to listen on port 80 in the host's "
+            "network, and would otherwise inherit the user \"1000:1000\" "
+            "that harden adds to service \"base\"",
+            Find(p, "user", Action::kAdd)->reason);
+  EXPECT_THAT(Added(p, "cap_add"),
+              ElementsAre("CHOWN", "SETUID", "SETGID", "NET_BIND_SERVICE"));
 }
 
 TEST(ImageRefTest, StripsRegistryLibraryTagAndDigest) {

@@ -33,12 +33,12 @@ std::string List(const std::vector<std::string>& v) {
 
 std::string Fact(const harden::ImageFact& f) {
   return fmt::format(
-      "harden::ImageFact{{{}, {}, {}, {}, {}, {}, {}, {}, {}, {}}}",
+      "harden::ImageFact{{{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}}}",
       Quote(f.name), Quote(f.source),
       f.user ? "std::optional<std::string>(" + Quote(*f.user) + ")"
              : std::string("std::nullopt"),
       f.image_user, f.root, List(f.root_caps), List(f.caps), List(f.tmpfs),
-      List(f.root_owned), List(f.warnings));
+      List(f.root_owned), List(f.warnings), List(f.low_ports));
 }
 
 }  // namespace
@@ -66,9 +66,10 @@ int main(int argc, char** argv) {
            ", {\n";
     for (const auto& v : fam.variants)
       out += fmt::format(
-          "          ImageFacts::Variant{{{}, {}, {}, {}, {}, {}, {}}},\n",
+          "          ImageFacts::Variant{{{}, {}, {}, {}, {}, {}, {}, {}}},\n",
           Quote(v.tag_contains), Fact(v.overrides), v.has_user,
-          v.has_root_caps, v.has_tmpfs, v.has_root_owned, v.has_warnings);
+          v.has_root_caps, v.has_tmpfs, v.has_root_owned, v.has_warnings,
+          v.has_low_ports);
     out += "      }},\n";
   }
   out += "  });\n  return facts;\n}\n\n}  // namespace harden\n";

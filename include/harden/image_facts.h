@@ -24,6 +24,9 @@ struct ImageFact {
   std::vector<std::string> tmpfs;     ///< writable paths under read_only
   std::vector<std::string> root_owned;///< tmpfs paths that need uid=/gid=
   std::vector<std::string> warnings;
+  /// Ports below 1024 it listens on by default. In the host's network
+  /// (network_mode: host) only root with NET_BIND_SERVICE may bind them.
+  std::vector<std::string> low_ports;
 };
 
 /// A parsed image reference: registry and "library/" stripped.
@@ -40,7 +43,7 @@ class ImageFacts {
     std::string tag_contains;
     ImageFact overrides;
     bool has_user = false, has_root_caps = false, has_tmpfs = false,
-         has_root_owned = false, has_warnings = false;
+         has_root_owned = false, has_warnings = false, has_low_ports = false;
   };
   struct Family {
     ImageFact fact;
