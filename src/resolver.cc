@@ -367,6 +367,9 @@ class Resolver {
   // Whether the service will run as root: no user and an image that starts
   // as root, or an explicit root user.
   bool RunsAsRoot() const { return runs_as_root_; }
+  // privileged: true gives every capability; Docker then ignores cap_drop
+  // and cap_add.
+  bool Privileged() const { return IsTrue(f_.privileged); }
 
   // The ports below 1024 the image listens on, as words ("port 80",
   // "ports 80 and 443"), when the service is in the host's network: there
@@ -396,19 +399,13 @@ class Resolver {
     if (d && d->action == Action::kAdd) return;  // its own wins
     const std::string what = fmt::format("user \"{}\"", gained->value);
     runs_as_root_ = IsRootUser(gained->value);
-    if (d && d->action == Action::kSkip && image_ &&
-        (image_->root || host_ports_root_)) {
+    if (d && d->action == Action::kSkip && !root_because_.empty()) {
       // It would start as another user; its own default, explicitly.
       d->action = Action::kAdd;
       d->values = {"0:0"};
       d->reason = Text(fmt::format(
-          "image {} must {}, and would otherwise inherit the {} that harden "
-          "adds to {}",
-          image_->name,
-          image_->root ? "start as root"
-                       : "run as root to listen on " + HostLowPorts() +
-                             " in the host's network",
-          what, f_.extended));
+          "{}, and would otherwise inherit the {} that harden adds to {}",
+          root_because_, what, f_.extended));
       runs_as_root_ = true;
       return;
     }
@@ -453,10 +450,22 @@ class Resolver {
       d.source = Text(image_->source);
       return;
     }
+    if (Privileged()) {
+      runs_as_root_ = true;
+      root_because_ = "the service is privileged (its capabilities reach "
+                      "only a root process)";
+      Push("user", Action::kSkip,
+           "privileged: true gives the service every capability, which only "
+           "a root process holds; harden adds no user",
+           f_.privileged->line);
+      return;
+    }
     if (const std::string ports = HostLowPorts();
         !ports.empty() && !image_->root) {
       runs_as_root_ = true;
-      host_ports_root_ = true;
+      root_because_ = fmt::format("image {} must run as root to listen on {} "
+                                  "in the host's network",
+                                  image_->name, ports);
       Decision& d = Push(
           "user", Action::kSkip,
           fmt::format("image {} listens on {}, which in the host's network "
@@ -468,6 +477,7 @@ class Resolver {
     }
     if (image_ && image_->root) {
       runs_as_root_ = true;
+      root_because_ = fmt::format("image {} must start as root", image_->name);
       Decision& d = Push("user", Action::kSkip,
                          fmt::format("image {} must start as root; it gets the "
                                      "capabilities its entrypoint needs instead",
@@ -497,6 +507,13 @@ class Resolver {
 
   void CapDrop() {
     if (b_.cap_drop.empty() || Skipped("cap_drop")) return;
+    if (Privileged()) {
+      Push("cap_drop", Action::kSkip,
+           "privileged: true: Docker gives a privileged container every "
+           "capability and ignores cap_drop",
+           f_.privileged->line);
+      return;
+    }
     std::vector<std::string> have = Caps(f_.cap_drop);
     std::vector<std::string> missing;
     for (const std::string& c : b_.cap_drop)
@@ -521,7 +538,8 @@ class Resolver {
       Push("cap_add", Action::kKeep,
            fmt::format("{} adds {} explicitly", Who(c), c.value), c.line)
           .values = {c.value};
-    if (Has(skip_, "cap_add") || Has(skip_, "cap_drop")) return;
+    if (Has(skip_, "cap_add") || Has(skip_, "cap_drop") || Privileged())
+      return;
     std::vector<std::string> have = Caps(f_.cap_add);
     if (Has(have, "ALL")) return;
     auto add = [&](const std::string& cap, std::string reason,
@@ -741,7 +759,7 @@ class Resolver {
     }
     // An image's warnings are about running it hardened: shown unless the
     // service keeps a user of its own over the account harden knows.
-    if (image_ && (!image_->user || user_added_ || host_ports_root_))
+    if (image_ && (!image_->user || user_added_ || !root_because_.empty()))
       for (const std::string& w : image_->warnings)
         Note("image-note", w, f_.line);
   }
@@ -756,7 +774,7 @@ class Resolver {
   bool runs_as_root_ = false;
   bool read_only_ = false;
   bool user_added_ = false;
-  bool host_ports_root_ = false;  // root only for its ports in the host's network
+  std::string root_because_;  // why harden keeps root where it adds no user
   std::string uid_;
 };
 

@@ -135,20 +135,6 @@ TEST(JsonReportTest, SmallFile) {
           "column": 3,
           "changes": [
             {
-              "key": "user",
-              "action": "add",
-              "values": ["1000:1000"],
-              "reason": "the baseline runs services as 1000:1000",
-              "line": 5
-            },
-            {
-              "key": "cap_drop",
-              "action": "add",
-              "values": ["ALL"],
-              "reason": "drop every capability; cap_add gives back what the service needs",
-              "line": 5
-            },
-            {
               "key": "security_opt",
               "action": "add",
               "values": ["no-new-privileges:true"],
@@ -171,7 +157,20 @@ TEST(JsonReportTest, SmallFile) {
             }
           ],
           "kept": [],
-          "skipped": [],
+          "skipped": [
+            {
+              "key": "user",
+              "values": [],
+              "reason": "privileged: true gives the service every capability, which only a root process holds; harden adds no user",
+              "line": 4
+            },
+            {
+              "key": "cap_drop",
+              "values": [],
+              "reason": "privileged: true: Docker gives a privileged container every capability and ignores cap_drop",
+              "line": 4
+            }
+          ],
           "findings": [
             {
               "id": "privileged",
@@ -240,7 +239,7 @@ TEST(JsonReportTest, SmallFile) {
         {
           "offset": 61,
           "length": 0,
-          "text": "    user: \"1000:1000\"\n    cap_drop:\n      - ALL\n    security_opt:\n      - no-new-privileges:true\n    read_only: true\n    tmpfs:\n      - /tmp\n",
+          "text": "    security_opt:\n      - no-new-privileges:true\n    read_only: true\n    tmpfs:\n      - /tmp\n",
           "line": 5,
           "column": 1
         },
@@ -275,7 +274,7 @@ TEST(JsonReportTest, SmallFile) {
     "failed": 0,
     "services": 2,
     "services_hardened": 2,
-    "changes": 8,
+    "changes": 6,
     "findings": 3,
     "edits": 4
   }
@@ -439,7 +438,7 @@ TEST(SarifReportTest, SmallFileResultsAndFixes) {
           "fixes": [
             {
               "description": {
-                "text": "harden service \"web\": add user, cap_drop, security_opt, read_only, tmpfs"
+                "text": "harden service \"web\": add security_opt, read_only, tmpfs"
               },
               "artifactChanges": [
                 {
@@ -457,7 +456,7 @@ TEST(SarifReportTest, SmallFileResultsAndFixes) {
                         "charLength": 0
                       },
                       "insertedContent": {
-                        "text": "    user: \"1000:1000\"\n    cap_drop:\n      - ALL\n    security_opt:\n      - no-new-privileges:true\n    read_only: true\n    tmpfs:\n      - /tmp\n"
+                        "text": "    security_opt:\n      - no-new-privileges:true\n    read_only: true\n    tmpfs:\n      - /tmp\n"
                       }
                     }
                   ]
@@ -544,19 +543,9 @@ TEST(SarifReportTest, SmallFileResultsAndFixes) {
       "          \"executionSuccessful\": true\n        }\n      ],\n"
       "      \"columnKind\": \"utf16CodeUnits\",\n      \"results\": [\n" +
       result(
-          "baseline/user", 0, "warning",
-          R"(service \"web\": add user 1000:1000 (the baseline runs services as 1000:1000))",
-          2, 3, "web", web_fix) +
-      ",\n" +
-      result(
-          "baseline/cap_drop", 1, "warning",
-          R"(service \"web\": add cap_drop ALL (drop every capability; cap_add gives back what the service needs))",
-          2, 3, "web") +
-      ",\n" +
-      result(
           "baseline/no-new-privileges", 2, "warning",
           R"(service \"web\": add security_opt no-new-privileges:true (forbid privilege escalation through setuid binaries))",
-          2, 3, "web") +
+          2, 3, "web", web_fix) +
       ",\n" +
       result(
           "baseline/read_only", 3, "warning",
@@ -799,12 +788,6 @@ TEST(GithubReportTest, SmallFile) {
                    TestBaseline());
   EXPECT_EQ(
       "::error file=bad%2Cdir/x%3Ay.yaml,line=2,col=8::bad%0Athing 100%25\n"
-      "::warning file=compose.yaml,line=2,title=harden%3A baseline/user::"
-      "service \"web\": add user 1000:1000 (the baseline runs services as "
-      "1000:1000)\n"
-      "::warning file=compose.yaml,line=2,title=harden%3A baseline/cap_drop::"
-      "service \"web\": add cap_drop ALL (drop every capability; cap_add gives "
-      "back what the service needs)\n"
       "::warning file=compose.yaml,line=2,title=harden%3A "
       "baseline/no-new-privileges::service \"web\": add security_opt "
       "no-new-privileges:true (forbid privilege escalation through setuid "

@@ -321,12 +321,50 @@ TEST(ResolverTest, CapabilityNamesFollowDockerSemantics) {
   EXPECT_EQ("NET_RAW", NormalizeCapability("NET_RAW"));
 }
 
-TEST(ResolverTest, PrivilegedIsReported) {
-  ServiceFacts f = Facts("example/app");
+// A privileged container gets every capability, which reach only a root
+// process, and Docker ignores its cap_drop and cap_add: a user would break
+// it (an eBPF agent, Docker in Docker) and a cap_drop would only look safe.
+TEST(ResolverTest, PrivilegedKeepsRootAndGetsNoCapabilityLists) {
+  ServiceFacts f = Facts("nginx");
   f.privileged = Located{"true", 7};
+  f.cap_add = {{"SYS_ADMIN", 8}};
   ServicePlan p = Resolve(f, Default(), TestImages());
   ASSERT_TRUE(HasFinding(p, "privileged"));
-  EXPECT_THAT(Added(p, "cap_drop"), ElementsAre("ALL"));
+  EXPECT_TRUE(Added(p, "user").empty());
+  EXPECT_EQ("privileged: true gives the service every capability, which only "
+            "a root process holds; harden adds no user",
+            Find(p, "user", Action::kSkip)->reason);
+  EXPECT_TRUE(Added(p, "cap_drop").empty());
+  EXPECT_EQ("privileged: true: Docker gives a privileged container every "
+            "capability and ignores cap_drop",
+            Find(p, "cap_drop", Action::kSkip)->reason);
+  EXPECT_EQ(7, Find(p, "cap_drop", Action::kSkip)->line);
+  EXPECT_TRUE(Added(p, "cap_add").empty());
+  EXPECT_TRUE(Find(p, "cap_add", Action::kKeep));  // SYS_ADMIN, reported
+  EXPECT_THAT(Added(p, "security_opt"), ElementsAre("no-new-privileges:true"));
+  EXPECT_THAT(Added(p, "tmpfs"), ElementsAre("/tmp", "/var/cache/nginx", "/run"));
+
+  // An explicit user still wins; "false" or a variable is not privileged.
+  f.user = Located{"1000", 9};
+  EXPECT_TRUE(Find(Resolve(f, Default(), TestImages()), "user", Action::kKeep));
+  for (const char* v : {"false", "${PRIVILEGED:-true}"}) {
+    ServiceFacts g = Facts("example/app");
+    g.privileged = Located{v, 7};
+    p = Resolve(g, Default(), TestImages());
+    EXPECT_THAT(Added(p, "user"), ElementsAre("1000:1000")) << v;
+    EXPECT_THAT(Added(p, "cap_drop"), ElementsAre("ALL")) << v;
+  }
+}
+
+TEST(ResolverTest, APrivilegedExtenderSetsRootExplicitly) {
+  ServiceFacts f = ExtenderOfHardenedBase("example/app");
+  f.privileged = Located{"true", 10};
+  ServicePlan p = Resolve(f, Default(), TestImages());
+  EXPECT_THAT(Added(p, "user"), ElementsAre("0:0"));
+  EXPECT_EQ("the service is privileged (its capabilities reach only a "
+            "root process), and would otherwise inherit the user "
+            "\"1000:1000\" that harden adds to service \"base\"",
+            Find(p, "user", Action::kAdd)->reason);
 }
 
 TEST(ResolverTest, NeverATmpfsOverAVolume) {
