@@ -368,8 +368,26 @@ class Resolver {
   // as root, or an explicit root user.
   bool RunsAsRoot() const { return runs_as_root_; }
   // privileged: true gives every capability; Docker then ignores cap_drop
-  // and cap_add.
+  // and cap_add, so harden adds no capability back.
   bool Privileged() const { return IsTrue(f_.privileged); }
+
+  // The capabilities the service adds (cap_add) that only a root process
+  // holds: Docker gives a process of another uid no ambient capabilities.
+  // Not the image's file capabilities (`caps`), nor NET_BIND_SERVICE where
+  // Docker's unprivileged-port setting makes it needless (a network of the
+  // container's own, or one it joins).
+  std::vector<const Located*> RootOnlyCapAdds() const {
+    const bool host = f_.network_mode && f_.network_mode->value == "host";
+    std::vector<const Located*> out;
+    for (const Located& c : f_.cap_add) {
+      const std::string cap = NormalizeCapability(c.value);
+      if (IsInterpolated(c.value) || (image_ && Has(image_->caps, cap)) ||
+          (cap == "NET_BIND_SERVICE" && !host))
+        continue;
+      out.push_back(&c);
+    }
+    return out;
+  }
 
   // The ports below 1024 the image listens on, as words ("port 80",
   // "ports 80 and 443"), when the service is in the host's network: there
@@ -499,6 +517,24 @@ class Resolver {
       runs_as_root_ = true;  // unknown; assume the image default (root)
       return;
     }
+    // An image harden knows nothing about runs as root by default; if the
+    // service adds capabilities, it needs them there. (An image with an
+    // account of its own, above, drops to it and its capabilities anyway.)
+    if (auto caps = RootOnlyCapAdds(); !caps.empty()) {
+      std::string names;
+      for (const Located* c : caps)
+        names += (names.empty() ? "" : ", ") + c->value;
+      runs_as_root_ = true;
+      root_because_ = fmt::format("the service adds {}, which only a root "
+                                  "process holds", names);
+      Push("user", Action::kSkip,
+           fmt::format("{} adds {} (cap_add), which only a root process "
+                       "holds: under a user it would have none; harden adds "
+                       "no user",
+                       Who(*caps[0]), names),
+           caps[0]->line);
+      return;
+    }
     uid_ = *b_.user;
     Push("user", Action::kAdd,
          fmt::format("the baseline runs services as {}", *b_.user))
@@ -507,13 +543,6 @@ class Resolver {
 
   void CapDrop() {
     if (b_.cap_drop.empty() || Skipped("cap_drop")) return;
-    if (Privileged()) {
-      Push("cap_drop", Action::kSkip,
-           "privileged: true: Docker gives a privileged container every "
-           "capability and ignores cap_drop",
-           f_.privileged->line);
-      return;
-    }
     std::vector<std::string> have = Caps(f_.cap_drop);
     std::vector<std::string> missing;
     for (const std::string& c : b_.cap_drop)
@@ -526,8 +555,12 @@ class Resolver {
           .values = have;
       return;
     }
-    Decision& d = Push("cap_drop", Action::kAdd,
-                       "drop every capability; cap_add gives back what the "
+    Decision& d = Push(
+        "cap_drop", Action::kAdd,
+        Privileged() ? "drop every capability: no effect while the service is "
+                       "privileged (Docker then gives it every one), in force "
+                       "once privileged: true goes"
+                     : "drop every capability; cap_add gives back what the "
                        "service needs");
     d.list = true;
     d.values = missing;

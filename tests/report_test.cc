@@ -135,6 +135,13 @@ TEST(JsonReportTest, SmallFile) {
           "column": 3,
           "changes": [
             {
+              "key": "cap_drop",
+              "action": "add",
+              "values": ["ALL"],
+              "reason": "drop every capability: no effect while the service is privileged (Docker then gives it every one), in force once privileged: true goes",
+              "line": 5
+            },
+            {
               "key": "security_opt",
               "action": "add",
               "values": ["no-new-privileges:true"],
@@ -162,12 +169,6 @@ TEST(JsonReportTest, SmallFile) {
               "key": "user",
               "values": [],
               "reason": "privileged: true gives the service every capability, which only a root process holds; harden adds no user",
-              "line": 4
-            },
-            {
-              "key": "cap_drop",
-              "values": [],
-              "reason": "privileged: true: Docker gives a privileged container every capability and ignores cap_drop",
               "line": 4
             }
           ],
@@ -239,7 +240,7 @@ TEST(JsonReportTest, SmallFile) {
         {
           "offset": 61,
           "length": 0,
-          "text": "    security_opt:\n      - no-new-privileges:true\n    read_only: true\n    tmpfs:\n      - /tmp\n",
+          "text": "    cap_drop:\n      - ALL\n    security_opt:\n      - no-new-privileges:true\n    read_only: true\n    tmpfs:\n      - /tmp\n",
           "line": 5,
           "column": 1
         },
@@ -274,7 +275,7 @@ TEST(JsonReportTest, SmallFile) {
     "failed": 0,
     "services": 2,
     "services_hardened": 2,
-    "changes": 6,
+    "changes": 7,
     "findings": 3,
     "edits": 4
   }
@@ -438,7 +439,7 @@ TEST(SarifReportTest, SmallFileResultsAndFixes) {
           "fixes": [
             {
               "description": {
-                "text": "harden service \"web\": add security_opt, read_only, tmpfs"
+                "text": "harden service \"web\": add cap_drop, security_opt, read_only, tmpfs"
               },
               "artifactChanges": [
                 {
@@ -456,7 +457,7 @@ TEST(SarifReportTest, SmallFileResultsAndFixes) {
                         "charLength": 0
                       },
                       "insertedContent": {
-                        "text": "    security_opt:\n      - no-new-privileges:true\n    read_only: true\n    tmpfs:\n      - /tmp\n"
+                        "text": "    cap_drop:\n      - ALL\n    security_opt:\n      - no-new-privileges:true\n    read_only: true\n    tmpfs:\n      - /tmp\n"
                       }
                     }
                   ]
@@ -543,9 +544,14 @@ TEST(SarifReportTest, SmallFileResultsAndFixes) {
       "          \"executionSuccessful\": true\n        }\n      ],\n"
       "      \"columnKind\": \"utf16CodeUnits\",\n      \"results\": [\n" +
       result(
+          "baseline/cap_drop", 1, "warning",
+          R"(service \"web\": add cap_drop ALL (drop every capability: no effect while the service is privileged (Docker then gives it every one), in force once privileged: true goes))",
+          2, 3, "web", web_fix) +
+      ",\n" +
+      result(
           "baseline/no-new-privileges", 2, "warning",
           R"(service \"web\": add security_opt no-new-privileges:true (forbid privilege escalation through setuid binaries))",
-          2, 3, "web", web_fix) +
+          2, 3, "web") +
       ",\n" +
       result(
           "baseline/read_only", 3, "warning",
@@ -788,6 +794,10 @@ TEST(GithubReportTest, SmallFile) {
                    TestBaseline());
   EXPECT_EQ(
       "::error file=bad%2Cdir/x%3Ay.yaml,line=2,col=8::bad%0Athing 100%25\n"
+      "::warning file=compose.yaml,line=2,title=harden%3A baseline/cap_drop::"
+      "service \"web\": add cap_drop ALL (drop every capability: no effect "
+      "while the service is privileged (Docker then gives it every one), in "
+      "force once privileged: true goes)\n"
       "::warning file=compose.yaml,line=2,title=harden%3A "
       "baseline/no-new-privileges::service \"web\": add security_opt "
       "no-new-privileges:true (forbid privilege escalation through setuid "

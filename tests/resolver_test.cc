@@ -323,8 +323,9 @@ TEST(ResolverTest, CapabilityNamesFollowDockerSemantics) {
 
 // A privileged container gets every capability, which reach only a root
 // process, and Docker ignores its cap_drop and cap_add: a user would break
-// it (an eBPF agent, Docker in Docker) and a cap_drop would only look safe.
-TEST(ResolverTest, PrivilegedKeepsRootAndGetsNoCapabilityLists) {
+// it (an eBPF agent, Docker in Docker), capabilities added back would do
+// nothing. cap_drop ALL stays, for the day privileged goes.
+TEST(ResolverTest, PrivilegedKeepsRootAndGetsNoCapabilitiesBack) {
   ServiceFacts f = Facts("nginx");
   f.privileged = Located{"true", 7};
   f.cap_add = {{"SYS_ADMIN", 8}};
@@ -334,12 +335,12 @@ TEST(ResolverTest, PrivilegedKeepsRootAndGetsNoCapabilityLists) {
   EXPECT_EQ("privileged: true gives the service every capability, which only "
             "a root process holds; harden adds no user",
             Find(p, "user", Action::kSkip)->reason);
-  EXPECT_TRUE(Added(p, "cap_drop").empty());
-  EXPECT_EQ("privileged: true: Docker gives a privileged container every "
-            "capability and ignores cap_drop",
-            Find(p, "cap_drop", Action::kSkip)->reason);
-  EXPECT_EQ(7, Find(p, "cap_drop", Action::kSkip)->line);
-  EXPECT_TRUE(Added(p, "cap_add").empty());
+  EXPECT_THAT(Added(p, "cap_drop"), ElementsAre("ALL"));
+  EXPECT_EQ("drop every capability: no effect while the service is "
+            "privileged (Docker then gives it every one), in force once "
+            "privileged: true goes",
+            Find(p, "cap_drop", Action::kAdd)->reason);
+  EXPECT_TRUE(Added(p, "cap_add").empty());  // not nginx's CHOWN, SETUID…
   EXPECT_TRUE(Find(p, "cap_add", Action::kKeep));  // SYS_ADMIN, reported
   EXPECT_THAT(Added(p, "security_opt"), ElementsAre("no-new-privileges:true"));
   EXPECT_THAT(Added(p, "tmpfs"), ElementsAre("/tmp", "/var/cache/nginx", "/run"));
@@ -354,6 +355,57 @@ TEST(ResolverTest, PrivilegedKeepsRootAndGetsNoCapabilityLists) {
     EXPECT_THAT(Added(p, "user"), ElementsAre("1000:1000")) << v;
     EXPECT_THAT(Added(p, "cap_drop"), ElementsAre("ALL")) << v;
   }
+}
+
+// Docker gives a process of a non-root uid no ambient capabilities: a
+// user would take what the service adds away (a VPN's NET_ADMIN). An image
+// of unknown make runs as root, so harden keeps it there.
+TEST(ResolverTest, CapabilitiesTheServiceAddsKeepAnUnknownImageRoot) {
+  ServiceFacts f = Facts("example/vpn");
+  f.cap_add = {{"NET_ADMIN", 5}, {"cap_sys_module", 6}};
+  ServicePlan p = Resolve(f, Default(), TestImages());
+  EXPECT_TRUE(Added(p, "user").empty());
+  const Decision* skip = Find(p, "user", Action::kSkip);
+  ASSERT_TRUE(skip);
+  EXPECT_EQ("the service adds NET_ADMIN, cap_sys_module (cap_add), which only "
+            "a root process holds: under a user it would have none; harden "
+            "adds no user",
+            skip->reason);
+  EXPECT_EQ(5, skip->line);
+  EXPECT_THAT(Added(p, "cap_drop"), ElementsAre("ALL"));
+
+  // NET_BIND_SERVICE is needless in a network of the container's own, and
+  // a capability from a variable is not known: the baseline's user.
+  for (const char* cap : {"NET_BIND_SERVICE", "${EXTRA_CAP}"}) {
+    ServiceFacts g = Facts("example/web");
+    g.cap_add = {{cap, 5}};
+    EXPECT_THAT(Added(Resolve(g, Default(), TestImages()), "user"),
+                ElementsAre("1000:1000"))
+        << cap;
+  }
+  // In the host's network it binds low ports only as root.
+  ServiceFacts host = Facts("example/web");
+  host.cap_add = {{"NET_BIND_SERVICE", 5}};
+  host.network_mode = Located{"host", 6};
+  EXPECT_TRUE(Added(Resolve(host, Default(), TestImages()), "user").empty());
+
+  // An image with an account of its own starts as root and drops to it,
+  // capabilities and all: its account, as before.
+  ServiceFacts db = Facts("postgres:17");
+  db.cap_add = {{"SYS_NICE", 5}};
+  EXPECT_THAT(Added(Resolve(db, Default(), TestImages()), "user"),
+              ElementsAre("999:999"));
+}
+
+TEST(ResolverTest, AnExtenderThatAddsCapabilitiesSetsRootExplicitly) {
+  ServiceFacts f = ExtenderOfHardenedBase("example/app");
+  f.cap_add = {{"NET_ADMIN", 10}};
+  ServicePlan p = Resolve(f, Default(), TestImages());
+  EXPECT_THAT(Added(p, "user"), ElementsAre("0:0"));
+  EXPECT_EQ("the service adds NET_ADMIN, which only a root process holds, "
+            "and would otherwise inherit the user \"1000:1000\" that harden "
+            "adds to service \"base\"",
+            Find(p, "user", Action::kAdd)->reason);
 }
 
 TEST(ResolverTest, APrivilegedExtenderSetsRootExplicitly) {
