@@ -1,5 +1,7 @@
 #include "harden/image_facts.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -94,6 +96,77 @@ ImageRef ParseImageRef(std::string_view image) {
   if (s.substr(0, 8) == "library/") s = s.substr(8);
   ref.repository = Lower(s);
   return ref;
+}
+
+namespace {
+
+// Stands for the value of a variable that has none here.
+constexpr char kUnknown = '\x01';
+
+// Appends `text` with its variables substituted as if none were set.
+void Substitute(std::string_view text, std::string* out) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '$' || i + 1 == text.size()) {
+      out->push_back(text[i]);
+      continue;
+    }
+    const char next = text[i + 1];
+    if (next == '$') {  // an escaped dollar
+      out->push_back('$');
+      ++i;
+    } else if (next == '{') {
+      size_t depth = 0, end = i + 1;
+      for (; end < text.size(); ++end) {
+        if (text[end] == '{') ++depth;
+        if (text[end] == '}' && --depth == 0) break;
+      }
+      if (end == text.size()) {  // unclosed: docker compose refuses it
+        out->push_back(kUnknown);
+        return;
+      }
+      std::string_view inner = text.substr(i + 2, end - i - 2);
+      size_t op = inner.find_first_of(":-?+");
+      std::string_view how =
+          op == std::string_view::npos ? "" : inner.substr(op, inner[op] == ':' ? 2 : 1);
+      std::string_view word = op == std::string_view::npos
+                                  ? ""
+                                  : inner.substr(op + how.size());
+      if (how == ":-" || how == "-")
+        Substitute(word, out);
+      else if (how != ":+" && how != "+")  // ${VAR}, ${VAR:?err}
+        out->push_back(kUnknown);
+      i = end;
+    } else if (std::isalpha(static_cast<unsigned char>(next)) || next == '_') {
+      out->push_back(kUnknown);  // $VAR
+      ++i;
+      while (i + 1 < text.size() &&
+             (std::isalnum(static_cast<unsigned char>(text[i + 1])) ||
+              text[i + 1] == '_'))
+        ++i;
+    } else {
+      out->push_back('$');
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<UnsetImage> ImageWithoutVariables(std::string_view image) {
+  std::string out;
+  Substitute(image, &out);
+  if (out.find(kUnknown) == std::string::npos) return UnsetImage{out, false};
+  // The tag (after the last ':' past the last '/') or the digest may be
+  // unknown; anything before them may not.
+  size_t cut = out.find('@');
+  const size_t slash = out.rfind('/', cut);
+  const size_t colon =
+      out.find(':', slash == std::string::npos ? 0 : slash);
+  cut = std::min(cut, colon);
+  if (cut == std::string::npos ||
+      out.find(kUnknown) < cut)
+    return std::nullopt;
+  out.resize(cut);
+  return UnsetImage{out, true};
 }
 
 Expected<ImageFacts> ImageFacts::Parse(std::string_view text,

@@ -125,8 +125,10 @@ class Resolver {
     plan_.texts = texts ? std::move(texts) : std::make_shared<TextPool>();
     plan_.service = f.name;
     plan_.line = f.line;
-    if (b.image_facts && f.image && !IsInterpolated(f.image->value))
-      image_ = images.Find(f.image->value);
+    if (b.image_facts && f.image) {
+      image_as_ = ImageWithoutVariables(f.image->value);
+      if (image_as_) image_ = images.Find(image_as_->image);
+    }
     for (const std::string& s : f.skip) skip_.push_back(s);
   }
 
@@ -790,6 +792,16 @@ class Resolver {
       d.kind = ValueKind::kYaml;
       d.values = {e.yaml};
     }
+    // What harden knows of an image named through variables is for the
+    // image they give when unset: say which.
+    if (image_ && image_as_->image != f_.image->value)
+      Note("image-note",
+           fmt::format("image \"{}\" is read as \"{}\"{} (its variables "
+                       "unset): check that what harden applies for image {} "
+                       "holds for the one that runs",
+                       f_.image->value, image_as_->image,
+                       image_as_->any_tag ? ", any tag" : "", image_->name),
+           f_.image->line);
     // An image's warnings are about running it hardened: shown unless the
     // service keeps a user of its own over the account harden knows.
     if (image_ && (!image_->user || user_added_ || !root_because_.empty()))
@@ -802,6 +814,7 @@ class Resolver {
   const ServiceFacts& f_;  // without: what decisions are made on
   const Baseline& b_;
   std::optional<ImageFact> image_;
+  std::optional<UnsetImage> image_as_;  // the image, variables unset
   std::vector<std::string> skip_;
   ServicePlan plan_;
   bool runs_as_root_ = false;

@@ -49,6 +49,31 @@ TEST(ImageFactsTest, LowPortsFollowTheTag) {
   EXPECT_EQ(V{}, facts.Find("nginxinc/nginx-unprivileged")->low_ports);
 }
 
+// docker compose reads `${VAR:-default}` as its default when VAR is unset;
+// so does harden, to know the image. A tag from a variable is any tag; a
+// repository from one is unknown.
+TEST(ImageWithoutVariablesTest, DefaultsAndAnyTag) {
+  auto as = [](std::string_view image) {
+    auto u = ImageWithoutVariables(image);
+    return u ? u->image + (u->any_tag ? " (any tag)" : "") : "(unknown)";
+  };
+  EXPECT_EQ("postgres:16", as("postgres:16"));
+  EXPECT_EQ("postgres (any tag)", as("postgres:${PG_VERSION}"));
+  EXPECT_EQ("postgres (any tag)", as("postgres:$PG_VERSION"));
+  EXPECT_EQ("postgres:16-alpine", as("${PG_IMAGE:-postgres:16-alpine}"));
+  EXPECT_EQ("postgres:17", as("postgres:${PG-17}"));
+  EXPECT_EQ("nginx (any tag)", as("nginx:${TAG:?set TAG}@sha256:ab"));
+  EXPECT_EQ("nginx:1.27", as("nginx:1.27${SUFFIX:+-alpine}"));
+  EXPECT_EQ("ghcr.io/acme/app (any tag)", as("ghcr.io/acme/app:1${V}"));
+  EXPECT_EQ("localhost:5000/frappe/erpnext (any tag)",
+            as("localhost:5000/frappe/erpnext:${ERPNEXT_VERSION}"));
+  EXPECT_EQ("redis:7", as("${R:-redis:${V:-7}}"));
+  EXPECT_EQ("a$b", as("a$$b"));
+  for (const char* unknown : {"${IMAGE}", "${REGISTRY}/postgres:16",
+                              "acme/${APP}:1", "${UNCLOSED:-postgres"})
+    EXPECT_EQ("(unknown)", as(unknown)) << unknown;
+}
+
 TEST(ImageFactsTest, ParseRejectsUnknownKeysWithTheirPlace) {
   auto f = ImageFacts::Parse(
       "images:\n  - name: x\n    source: s\n    usr: \"1:1\"\n", "images.yaml");

@@ -478,6 +478,27 @@ TEST(ResolverTest, PostgresRunsAsItsOwnAccount) {
   EXPECT_THAT(Added(p, "user"), ElementsAre("70:70"));
 }
 
+// postgres:${PG_VERSION} is postgres whatever the version: without its
+// run-time tmpfs the read-only root would stop it. harden says how it read
+// the image.
+TEST(ResolverTest, AnImageFromVariablesIsReadWithThemUnset) {
+  ServicePlan p = Resolve(Facts("postgres:${PG_VERSION}"), Default(), TestImages());
+  EXPECT_THAT(Added(p, "user"), ElementsAre("999:999"));
+  EXPECT_THAT(Added(p, "tmpfs"), ElementsAre("/tmp", "/var/run/postgresql"));
+  ASSERT_EQ(1u, p.findings.size());
+  EXPECT_EQ("image \"postgres:${PG_VERSION}\" is read as \"postgres\", any "
+            "tag (its variables unset): check that what harden applies for "
+            "image postgres holds for the one that runs",
+            p.findings[0].message);
+  EXPECT_EQ(3, p.findings[0].line);
+
+  p = Resolve(Facts("${DB_IMAGE:-postgres:16-alpine}"), Default(), TestImages());
+  EXPECT_THAT(Added(p, "user"), ElementsAre("70:70"));
+  p = Resolve(Facts("${DB_IMAGE}"), Default(), TestImages());
+  EXPECT_THAT(Added(p, "user"), ElementsAre("1000:1000"));
+  EXPECT_TRUE(p.findings.empty());
+}
+
 TEST(ResolverTest, NginxTmpfsIsGivenToItsUser) {
   ServicePlan p = Resolve(Facts("nginx:1.27"), Default(), TestImages());
   EXPECT_THAT(Added(p, "user"), ElementsAre("101:101"));

@@ -36,6 +36,16 @@ struct ImageRef {
 };
 ImageRef ParseImageRef(std::string_view image);
 
+/// An image as docker compose reads it with none of its variables set:
+/// `${VAR:-default}` and `${VAR-default}` give their default, `${VAR:+x}`
+/// nothing, `$$` a dollar. A tag or digest still holding a variable is left
+/// out (any tag); a repository or registry holding one gives none.
+struct UnsetImage {
+  std::string image;
+  bool any_tag = false;  ///< its tag or digest was left out
+};
+std::optional<UnsetImage> ImageWithoutVariables(std::string_view image);
+
 class ImageFacts {
  public:
   /// A tag-dependent override: each `has_*` says which fields it sets.
