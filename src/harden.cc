@@ -520,7 +520,13 @@ class ServicePipeline {
           f.hardened_in = partner_->name;
       }
     }
-    plans_[i] = harden::Resolve(f, baseline_, images_, texts_);
+    // An image named through variables: docker compose fills them from
+    // the .env file beside the Compose file.
+    static const Variables kNone;
+    const bool vars = others_ && f.image &&
+                      f.image->value.find('$') != std::string::npos;
+    plans_[i] = harden::Resolve(f, baseline_, images_, texts_,
+                                vars ? others_->DotEnv() : kNone);
     state_[i] = kResolved;
     // What harden adds to it in this file comes with it to the services
     // that extend it (what an overlay file adds does not: Compose resolves
@@ -637,6 +643,14 @@ ExtendsReader OtherFiles::Reader() {
   return [this](const std::string& file, const std::string& service) {
     return Resolve(JoinPath(dir_, file), service, 1);
   };
+}
+
+const Variables& OtherFiles::DotEnv() {
+  if (!dotenv_) {
+    auto text = read_(JoinPath(dir_, ".env"));
+    dotenv_ = text ? ParseDotEnv(text->text) : Variables();
+  }
+  return *dotenv_;
 }
 
 const Expected<OtherFiles::File>& OtherFiles::Read(

@@ -103,8 +103,30 @@ namespace {
 // Stands for the value of a variable that has none here.
 constexpr char kUnknown = '\x01';
 
-// Appends `text` with its variables substituted as if none were set.
-void Substitute(std::string_view text, std::string* out) {
+// Appends `text` with its variables substituted as docker compose would
+// with only `vars` set; sets `*used` when one of them was.
+void Substitute(std::string_view text, const Variables& vars, std::string* out,
+                bool* used) {
+  auto name_end = [&](size_t from) {
+    while (from < text.size() &&
+           (std::isalnum(static_cast<unsigned char>(text[from])) ||
+            text[from] == '_'))
+      ++from;
+    return from;
+  };
+  // The value of `name`, or none; a value holding a '$' is not known.
+  auto value = [&](std::string_view name) -> const std::string* {
+    auto it = vars.find(name);
+    if (it == vars.end()) return nullptr;
+    *used = true;
+    return &it->second;
+  };
+  auto put = [&](const std::string* v) {
+    if (!v || v->find('$') != std::string::npos)
+      out->push_back(kUnknown);
+    else
+      *out += *v;
+  };
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] != '$' || i + 1 == text.size()) {
       out->push_back(text[i]);
@@ -125,24 +147,31 @@ void Substitute(std::string_view text, std::string* out) {
         return;
       }
       std::string_view inner = text.substr(i + 2, end - i - 2);
-      size_t op = inner.find_first_of(":-?+");
+      const size_t op = inner.find_first_of(":-?+");
+      std::string_view name = inner.substr(0, op);
       std::string_view how =
-          op == std::string_view::npos ? "" : inner.substr(op, inner[op] == ':' ? 2 : 1);
-      std::string_view word = op == std::string_view::npos
-                                  ? ""
-                                  : inner.substr(op + how.size());
-      if (how == ":-" || how == "-")
-        Substitute(word, out);
-      else if (how != ":+" && how != "+")  // ${VAR}, ${VAR:?err}
-        out->push_back(kUnknown);
+          op == std::string_view::npos
+              ? ""
+              : inner.substr(op, inner[op] == ':' && op + 1 < inner.size() ? 2 : 1);
+      std::string_view word =
+          op == std::string_view::npos ? "" : inner.substr(op + how.size());
+      const std::string* v = value(name);
+      // With ':', an empty value counts as unset.
+      const bool set = v && (how.size() < 2 || !v->empty());
+      if (how.empty()) {
+        put(v);
+      } else if (how.back() == '-') {
+        if (set) put(v); else Substitute(word, vars, out, used);
+      } else if (how.back() == '+') {
+        if (set) Substitute(word, vars, out, used);
+      } else {  // '?': an error when unset
+        put(set ? v : nullptr);
+      }
       i = end;
     } else if (std::isalpha(static_cast<unsigned char>(next)) || next == '_') {
-      out->push_back(kUnknown);  // $VAR
-      ++i;
-      while (i + 1 < text.size() &&
-             (std::isalnum(static_cast<unsigned char>(text[i + 1])) ||
-              text[i + 1] == '_'))
-        ++i;
+      const size_t end = name_end(i + 1);
+      put(value(text.substr(i + 1, end - i - 1)));
+      i = end - 1;
     } else {
       out->push_back('$');
     }
@@ -151,10 +180,12 @@ void Substitute(std::string_view text, std::string* out) {
 
 }  // namespace
 
-std::optional<UnsetImage> ImageWithoutVariables(std::string_view image) {
-  std::string out;
-  Substitute(image, &out);
-  if (out.find(kUnknown) == std::string::npos) return UnsetImage{out, false};
+std::optional<ImageAsRead> ImageWithVariables(std::string_view image,
+                                              const Variables& vars) {
+  ImageAsRead r;
+  Substitute(image, vars, &r.image, &r.from_env);
+  std::string& out = r.image;
+  if (out.find(kUnknown) == std::string::npos) return r;
   // The tag (after the last ':' past the last '/') or the digest may be
   // unknown; anything before them may not.
   size_t cut = out.find('@');
@@ -162,11 +193,11 @@ std::optional<UnsetImage> ImageWithoutVariables(std::string_view image) {
   const size_t colon =
       out.find(':', slash == std::string::npos ? 0 : slash);
   cut = std::min(cut, colon);
-  if (cut == std::string::npos ||
-      out.find(kUnknown) < cut)
+  if (cut == std::string::npos || out.find(kUnknown) < cut)
     return std::nullopt;
   out.resize(cut);
-  return UnsetImage{out, true};
+  r.any_tag = true;
+  return r;
 }
 
 Expected<ImageFacts> ImageFacts::Parse(std::string_view text,

@@ -120,13 +120,13 @@ std::optional<ServiceFacts> WithoutGains(const ServiceFacts& f) {
 class Resolver {
  public:
   Resolver(const ServiceFacts& f, const Baseline& b, const ImageFacts& images,
-           std::shared_ptr<TextPool> texts)
+           std::shared_ptr<TextPool> texts, const Variables& vars)
       : all_(f), own_(WithoutGains(f)), f_(own_ ? *own_ : f), b_(b) {
     plan_.texts = texts ? std::move(texts) : std::make_shared<TextPool>();
     plan_.service = f.name;
     plan_.line = f.line;
     if (b.image_facts && f.image) {
-      image_as_ = ImageWithoutVariables(f.image->value);
+      image_as_ = ImageWithVariables(f.image->value, vars);
       if (image_as_) image_ = images.Find(image_as_->image);
     }
     for (const std::string& s : f.skip) skip_.push_back(s);
@@ -796,11 +796,14 @@ class Resolver {
     // image they give when unset: say which.
     if (image_ && image_as_->image != f_.image->value)
       Note("image-note",
-           fmt::format("image \"{}\" is read as \"{}\"{} (its variables "
-                       "unset): check that what harden applies for image {} "
-                       "holds for the one that runs",
+           fmt::format("image \"{}\" is read as \"{}\"{} ({}): check that "
+                       "what harden applies for image {} holds for the one "
+                       "that runs",
                        f_.image->value, image_as_->image,
-                       image_as_->any_tag ? ", any tag" : "", image_->name),
+                       image_as_->any_tag ? ", any tag" : "",
+                       image_as_->from_env ? "variables from .env, the rest unset"
+                                           : "its variables unset",
+                       image_->name),
            f_.image->line);
     // An image's warnings are about running it hardened: shown unless the
     // service keeps a user of its own over the account harden knows.
@@ -814,7 +817,7 @@ class Resolver {
   const ServiceFacts& f_;  // without: what decisions are made on
   const Baseline& b_;
   std::optional<ImageFact> image_;
-  std::optional<UnsetImage> image_as_;  // the image, variables unset
+  std::optional<ImageAsRead> image_as_;  // the image, its variables read
   std::vector<std::string> skip_;
   ServicePlan plan_;
   bool runs_as_root_ = false;
@@ -878,8 +881,9 @@ void AddGains(const ServicePlan& plan, ServiceFacts* facts) {
 }
 
 ServicePlan Resolve(const ServiceFacts& facts, const Baseline& baseline,
-                    const ImageFacts& images, std::shared_ptr<TextPool> texts) {
-  return Resolver(facts, baseline, images, std::move(texts)).Run();
+                    const ImageFacts& images, std::shared_ptr<TextPool> texts,
+                    const Variables& vars) {
+  return Resolver(facts, baseline, images, std::move(texts), vars).Run();
 }
 
 }  // namespace harden

@@ -52,9 +52,9 @@ TEST(ImageFactsTest, LowPortsFollowTheTag) {
 // docker compose reads `${VAR:-default}` as its default when VAR is unset;
 // so does harden, to know the image. A tag from a variable is any tag; a
 // repository from one is unknown.
-TEST(ImageWithoutVariablesTest, DefaultsAndAnyTag) {
+TEST(ImageWithVariablesTest, UnsetGiveDefaultsAndAnyTag) {
   auto as = [](std::string_view image) {
-    auto u = ImageWithoutVariables(image);
+    auto u = ImageWithVariables(image);
     return u ? u->image + (u->any_tag ? " (any tag)" : "") : "(unknown)";
   };
   EXPECT_EQ("postgres:16", as("postgres:16"));
@@ -72,6 +72,28 @@ TEST(ImageWithoutVariablesTest, DefaultsAndAnyTag) {
   for (const char* unknown : {"${IMAGE}", "${REGISTRY}/postgres:16",
                               "acme/${APP}:1", "${UNCLOSED:-postgres"})
     EXPECT_EQ("(unknown)", as(unknown)) << unknown;
+}
+
+// With a project's .env, its variables give their values; those it does
+// not set are read as unset.
+TEST(ImageWithVariablesTest, DotEnvValuesComeFirst) {
+  const Variables env = {{"DB_IMAGE", "postgres:17-alpine"},
+                         {"TAG", "1.27"}, {"EMPTY", ""}, {"LOOP", "${LOOP}"}};
+  auto as = [&](std::string_view image) {
+    auto u = ImageWithVariables(image, env);
+    return u ? u->image + (u->any_tag ? " (any tag)" : "") +
+                   (u->from_env ? " (.env)" : "")
+             : "(unknown)";
+  };
+  EXPECT_EQ("postgres:17-alpine (.env)", as("${DB_IMAGE}"));
+  EXPECT_EQ("postgres:17-alpine (.env)", as("${DB_IMAGE:-postgres:16}"));
+  EXPECT_EQ("nginx:1.27 (.env)", as("nginx:$TAG"));
+  EXPECT_EQ("nginx:1.27-alpine (.env)", as("nginx:${TAG}${TAG:+-alpine}"));
+  EXPECT_EQ("redis:7 (.env)", as("redis:${EMPTY:-7}"));  // ':' : empty is unset
+  EXPECT_EQ("redis: (.env)", as("redis:${EMPTY-7}"));
+  EXPECT_EQ("redis:7", as("redis:${UNSET:-7}"));
+  EXPECT_EQ("redis (any tag) (.env)", as("redis:${LOOP}"));
+  EXPECT_EQ("(unknown)", as("${OTHER}"));
 }
 
 TEST(ImageFactsTest, ParseRejectsUnknownKeysWithTheirPlace) {

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -18,6 +19,7 @@
 #include "harden/baseline.h"
 #include "harden/compose_model.h"
 #include "harden/diagnostic.h"
+#include "harden/dotenv.h"
 #include "harden/edit.h"
 #include "harden/image_facts.h"
 #include "harden/resolver.h"
@@ -121,6 +123,10 @@ class OtherFiles {
   /// those they include in turn, in order; the first of a name wins. A file
   /// that cannot be read, or is included again, adds none.
   std::vector<IncludedService> Included(const std::vector<Include>& includes);
+  /// The variables of the `.env` file in the Compose file's folder, which
+  /// docker compose fills the file's `${VAR}` with; read once, none when
+  /// there is no such file.
+  const Variables& DotEnv();
 
  private:
   struct File;
@@ -136,6 +142,7 @@ class OtherFiles {
   std::map<std::pair<std::string, std::string>, Expected<ServiceFacts>> done_;
   std::set<std::pair<std::string, std::string>> resolving_;
   size_t cuts_ = 0;  // how often the depth limit was reached
+  std::optional<Variables> dotenv_;
 };
 
 /// Hardens one file's text. Errors carry a line and column but no path.

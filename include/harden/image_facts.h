@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "harden/diagnostic.h"
+#include "harden/dotenv.h"
 
 namespace harden {
 
@@ -36,15 +37,18 @@ struct ImageRef {
 };
 ImageRef ParseImageRef(std::string_view image);
 
-/// An image as docker compose reads it with none of its variables set:
-/// `${VAR:-default}` and `${VAR-default}` give their default, `${VAR:+x}`
-/// nothing, `$$` a dollar. A tag or digest still holding a variable is left
+/// An image as docker compose reads it when only `vars` (a project's
+/// `.env`) are set: `$VAR` and `${VAR}` give their value, `${VAR:-default}`
+/// and `${VAR-default}` their default when unset, `${VAR:+x}` x when set,
+/// `$$` a dollar. A tag or digest still holding an unset variable is left
 /// out (any tag); a repository or registry holding one gives none.
-struct UnsetImage {
+struct ImageAsRead {
   std::string image;
-  bool any_tag = false;  ///< its tag or digest was left out
+  bool any_tag = false;   ///< its tag or digest was left out
+  bool from_env = false;  ///< a variable of `vars` was used
 };
-std::optional<UnsetImage> ImageWithoutVariables(std::string_view image);
+std::optional<ImageAsRead> ImageWithVariables(std::string_view image,
+                                              const Variables& vars = {});
 
 class ImageFacts {
  public:

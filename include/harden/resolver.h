@@ -12,6 +12,7 @@
 
 #include "harden/baseline.h"
 #include "harden/compose_model.h"
+#include "harden/dotenv.h"
 #include "harden/image_facts.h"
 
 namespace harden {
@@ -78,10 +79,12 @@ struct ServicePlan {
 
 /// Decides for one service.
 /// `texts` is shared with the other services of the file (a new pool when
-/// null).
+/// null). `vars` are the project's `.env`, for an image named through
+/// variables.
 ServicePlan Resolve(const ServiceFacts& facts, const Baseline& baseline,
                     const ImageFacts& images,
-                    std::shared_ptr<TextPool> texts = nullptr);
+                    std::shared_ptr<TextPool> texts = nullptr,
+                    const Variables& vars = Variables());
 
 /// What `facts` become once `plan` is applied, for the services of the same
 /// file that extend this one and so inherit it: every value the plan adds,
