@@ -505,8 +505,10 @@ int Run(Options o, std::ostream& out, std::ostream& err) {
       if (!report) oc.result.reset();
       return;
     }
-    for (const std::string& n : oc.notes)
-      err << fmt::format("{}: note: {}\n", Shown(oc.path), n);
+    // --explain prints the notes with the services, on standard output.
+    if (!o.explain || o.to_stdout)
+      for (const std::string& n : oc.notes)
+        err << fmt::format("{}: note: {}\n", Shown(oc.path), n);
     err << oc.failing;
     findings += oc.findings;
     has_findings |= oc.has_findings;

@@ -327,6 +327,26 @@ TEST(CliTest, SummaryLineEndsABulkRun) {
   EXPECT_EQ("", RunHarden({"a/compose.yaml"}, root.path()).err);
 }
 
+// A file's notes go to stderr, except with --explain, which prints them
+// with its services: a terminal shows each once.
+TEST(CliTest, ExplainPrintsTheNotesOnceOnStandardOutput) {
+  ScopedTempDir root;
+  Put(root, "compose.yaml", "services:\n  app:\n    image: example/app\n");
+  Put(root, "compose.override.yaml",
+      "services:\n  app:\n    environment: [DEBUG=1]\n");
+  const std::string note =
+      "compose.yaml: note: read with compose.override.yaml, which docker "
+      "compose merges into it by default: what that file sets for a service "
+      "counts here too\n";
+  auto diff = RunHarden({"compose.yaml"}, root.path());
+  EXPECT_EQ(note, diff.err);
+  auto explain = RunHarden({"--explain", "compose.yaml"}, root.path());
+  ASSERT_EQ(0, explain.exit_code) << explain.err;
+  EXPECT_EQ("", explain.err);
+  EXPECT_EQ(0u, explain.out.find(note)) << explain.out;
+  EXPECT_EQ(explain.out.rfind(note), explain.out.find(note));
+}
+
 TEST(CliTest, AWalkThatFindsNothingWarnsAndPasses) {
   ScopedTempDir root;
   Put(root, "docs/README.md", "# no Compose file here\n");
