@@ -621,9 +621,11 @@ const RuleData kFindingRules[] = {
      "Remove the capability, or change the baseline's `allowed_cap_add` after "
      "review.",
      "warning", "5.0", "external/cwe/cwe-250"},
-    {"runs-as-root", "ExplicitRootUser", "Service runs as root explicitly",
-     "The service sets its user to root (or uid 0). harden keeps an explicit "
-     "choice and reports it.",
+    {"runs-as-root", "RootUser", "Service runs as root",
+     "The service sets its user to root (or uid 0), an explicit choice harden "
+     "keeps; or harden adds no user because the service needs root: its "
+     "image must start as root, it adds capabilities (which only root "
+     "holds), or it listens on a port below 1024 in the host's network.",
      "Run as a non-root uid:gid that owns the files the service writes. If "
      "the entrypoint needs root to start, keep `cap_drop: [ALL]` with only "
      "the capabilities it needs.",

@@ -411,6 +411,12 @@ class Resolver {
     // unless this one sets one: reconcile.
     const size_t first = plan_.decisions.size();
     DecideUser(f_.user);
+    // Where harden keeps root, the service runs as root: a finding, as an
+    // explicit root user is (a privileged service has one of its own).
+    if (!root_because_.empty() && !Privileged())
+      Note("runs-as-root",
+           fmt::format("the service runs as root: {}", root_because_),
+           root_line_);
     const std::optional<Located>& gained = all_.user;
     if (!gained || !gained->gained || Has(skip_, "user")) return;
     Decision* d = nullptr;
@@ -472,8 +478,8 @@ class Resolver {
     }
     if (Privileged()) {
       runs_as_root_ = true;
-      root_because_ = "the service is privileged (its capabilities reach "
-                      "only a root process)";
+      root_because_ = "it is privileged (its capabilities reach only a "
+                      "root process)";
       Push("user", Action::kSkip,
            "privileged: true gives the service every capability, which only "
            "a root process holds; harden adds no user",
@@ -486,6 +492,7 @@ class Resolver {
       root_because_ = fmt::format("image {} must run as root to listen on {} "
                                   "in the host's network",
                                   image_->name, ports);
+      root_line_ = f_.network_mode->line;
       Decision& d = Push(
           "user", Action::kSkip,
           fmt::format("image {} listens on {}, which in the host's network "
@@ -498,6 +505,7 @@ class Resolver {
     if (image_ && image_->root) {
       runs_as_root_ = true;
       root_because_ = fmt::format("image {} must start as root", image_->name);
+      root_line_ = f_.image->line;
       Decision& d = Push("user", Action::kSkip,
                          fmt::format("image {} must start as root; it gets the "
                                      "capabilities its entrypoint needs instead",
@@ -527,8 +535,9 @@ class Resolver {
       for (const Located* c : caps)
         names += (names.empty() ? "" : ", ") + c->value;
       runs_as_root_ = true;
-      root_because_ = fmt::format("the service adds {}, which only a root "
-                                  "process holds", names);
+      root_because_ = fmt::format("it adds {}, which only a root process "
+                                  "holds", names);
+      root_line_ = caps[0]->line;
       Push("user", Action::kSkip,
            fmt::format("{} adds {} (cap_add), which only a root process "
                        "holds: under a user it would have none; harden adds "
@@ -824,6 +833,7 @@ class Resolver {
   bool read_only_ = false;
   bool user_added_ = false;
   std::string root_because_;  // why harden keeps root where it adds no user
+  int root_line_ = 0;         // where that is said
   std::string uid_;
 };
 

@@ -261,7 +261,7 @@ TEST(CliTest, WriteChangesOnlyWhatMustChange) {
   EXPECT_EQ(
       "hardened new/compose.yaml (3 services)\n"
       "harden: 2 files scanned, 1 changed, 1 already hardened, 0 failed; "
-      "3 services hardened, 1 finding\n",
+      "3 services hardened, 2 findings\n",
       r.err);
 
   auto again = RunHarden({"--check", "."}, root.path());
@@ -314,14 +314,14 @@ TEST(CliTest, SummaryLineEndsABulkRun) {
       "c/compose.yaml:3:1: error: did not find expected ',' or ']' (while "
       "parsing a flow sequence that starts at 2:8)\n"
       "harden: 3 files scanned, 1 to change, 1 already hardened, 1 failed; "
-      "3 services to harden, 1 finding\n",
+      "3 services to harden, 2 findings\n",
       r.err);
 
   // A directory with one Compose file is a bulk run too.
   auto one = RunHarden({"a"}, root.path());
   EXPECT_EQ(
       "harden: 1 file scanned, 1 to change, 0 already hardened, 0 failed; "
-      "3 services to harden, 1 finding\n",
+      "3 services to harden, 2 findings\n",
       one.err);
   // A single named file is not.
   EXPECT_EQ("", RunHarden({"a/compose.yaml"}, root.path()).err);
@@ -529,7 +529,7 @@ TEST(CliTest, ErrorsGoToStandardErrorBesideAReport) {
     EXPECT_EQ("bad/compose.yaml:3:1: error: did not find expected ',' or ']' "
               "(while parsing a flow sequence that starts at 2:8)\n"
               "harden: 2 files scanned, 1 to change, 0 already hardened, 1 "
-              "failed; 3 services to harden, 1 finding\n",
+              "failed; 3 services to harden, 2 findings\n",
               r.err)
         << format;
     EXPECT_NE(std::string::npos, r.out.find("bad/compose.yaml")) << format;

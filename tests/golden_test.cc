@@ -166,7 +166,10 @@ TEST(StrictBaselineTest, CheckFailsOnFindingsEvenWhenHardened) {
   const std::string file = (dir / "expected.yaml").string();
   EXPECT_EQ(file + ":4: finding [cap-add-not-allowed]: service \"app\": cap_add "
                    "SYS_ADMIN is not allowed by baseline \"strict\" (allowed: "
-                   "NET_BIND_SERVICE)\n",
+                   "NET_BIND_SERVICE)\n" +
+                file + ":4: finding [runs-as-root]: service \"app\": the "
+                       "service runs as root: it adds SYS_ADMIN, which only a "
+                       "root process holds\n",
             r.err);
   r = RunInProcess({"--check", (dir / "expected.yaml").string()});
   EXPECT_EQ(0, r.exit_code) << "the default baseline reports, never fails";

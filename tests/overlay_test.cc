@@ -381,7 +381,7 @@ TEST_F(OverlayCliTest, ComposeFilesSharingADirectoryAreRefused) {
       "with compose.override.yaml; put {stem} in the --override-file name "
       "(e.g. {stem}.hardening.yaml) to give each its own\n"
       "harden: 3 files scanned, 1 changed, 0 already hardened, 2 failed; "
-      "3 services hardened, 1 finding\n",
+      "3 services hardened, 2 findings\n",
       r.err);
   EXPECT_FALSE(fs::exists(dir_ / "compose.hardening.yaml"));
   EXPECT_TRUE(fs::exists(dir_ / "app/compose.hardening.yaml"));
@@ -399,7 +399,7 @@ TEST_F(OverlayCliTest, StemGivesEachComposeFileItsOwnOverlay) {
             "(4 services)\n"
             "wrote compose.hardening.yaml for compose.yaml (3 services)\n"
             "harden: 2 files scanned, 2 changed, 0 already hardened, 0 failed; "
-            "7 services hardened, 2 findings\n",
+            "7 services hardened, 4 findings\n",
             r.err);
   EXPECT_EQ(base_, ReadAll(dir_ / "compose.yaml"));
   EXPECT_NE(std::string::npos,
@@ -410,7 +410,7 @@ TEST_F(OverlayCliTest, StemGivesEachComposeFileItsOwnOverlay) {
                          dir_.path());
   EXPECT_EQ(0, again.exit_code) << again.err;
   EXPECT_EQ("harden: 2 files scanned, 0 to change, 2 already hardened, "
-            "0 failed; 0 services to harden, 2 findings\n",
+            "0 failed; 0 services to harden, 4 findings\n",
             again.err);
 
   // A name that {stem} makes the file docker compose reads by default.
@@ -457,7 +457,7 @@ TEST_F(OverlayCliTest, WalksDoNotHardenOverlays) {
   auto r = Run({"--check", "."});
   EXPECT_EQ(0, r.exit_code) << r.err;
   EXPECT_EQ("harden: 2 files scanned, 0 to change, 2 already hardened, "
-            "0 failed; 0 services to harden, 2 findings\n",
+            "0 failed; 0 services to harden, 4 findings\n",
             r.err);
 
   // A plain run leaves them alone too, with a note, whatever their name.

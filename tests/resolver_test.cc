@@ -373,6 +373,10 @@ TEST(ResolverTest, CapabilitiesTheServiceAddsKeepAnUnknownImageRoot) {
             skip->reason);
   EXPECT_EQ(5, skip->line);
   EXPECT_THAT(Added(p, "cap_drop"), ElementsAre("ALL"));
+  ASSERT_EQ(1u, p.findings.size());
+  EXPECT_EQ("the service runs as root: it adds NET_ADMIN, cap_sys_module, "
+            "which only a root process holds",
+            p.findings[0].message);
 
   // NET_BIND_SERVICE is needless in a network of the container's own, and
   // a capability from a variable is not known: the baseline's user.
@@ -402,9 +406,9 @@ TEST(ResolverTest, AnExtenderThatAddsCapabilitiesSetsRootExplicitly) {
   f.cap_add = {{"NET_ADMIN", 10}};
   ServicePlan p = Resolve(f, Default(), TestImages());
   EXPECT_THAT(Added(p, "user"), ElementsAre("0:0"));
-  EXPECT_EQ("the service adds NET_ADMIN, which only a root process holds, "
-            "and would otherwise inherit the user \"1000:1000\" that harden "
-            "adds to service \"base\"",
+  EXPECT_EQ("it adds NET_ADMIN, which only a root process holds, and would "
+            "otherwise inherit the user \"1000:1000\" that harden adds to "
+            "service \"base\"",
             Find(p, "user", Action::kAdd)->reason);
 }
 
@@ -413,8 +417,8 @@ TEST(ResolverTest, APrivilegedExtenderSetsRootExplicitly) {
   f.privileged = Located{"true", 10};
   ServicePlan p = Resolve(f, Default(), TestImages());
   EXPECT_THAT(Added(p, "user"), ElementsAre("0:0"));
-  EXPECT_EQ("the service is privileged (its capabilities reach only a "
-            "root process), and would otherwise inherit the user "
+  EXPECT_EQ("it is privileged (its capabilities reach only a root "
+            "process), and would otherwise inherit the user "
             "\"1000:1000\" that harden adds to service \"base\"",
             Find(p, "user", Action::kAdd)->reason);
 }
@@ -612,6 +616,13 @@ TEST(ResolverTest, InTheHostNetworkAnImageOnALowPortKeepsRoot) {
   EXPECT_THAT(Added(p, "cap_add"),
               ElementsAre("CHOWN", "SETUID", "SETGID", "NET_BIND_SERVICE"));
   EXPECT_THAT(Added(p, "tmpfs"), ElementsAre("/tmp", "/var/cache/nginx", "/run"));
+  // It runs as root: a finding, as an explicit root user is.
+  ASSERT_EQ(2u, p.findings.size());
+  EXPECT_EQ("runs-as-root", p.findings[1].id);
+  EXPECT_EQ("the service runs as root: image nginx must run as root to "
+            "listen on port 80 in the host's network",
+            p.findings[1].message);
+  EXPECT_EQ(4, p.findings[1].line);
 
   ServiceFacts root_image = Facts("example/root-only");
   root_image.network_mode = Located{"host", 4};
