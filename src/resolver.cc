@@ -664,6 +664,15 @@ class Resolver {
           .values = {f_.read_only->value};
       return;
     }
+    if (Privileged()) {
+      Push("read_only", Action::kSkip,
+           "privileged: true: the service may remount its root filesystem "
+           "read-write (it holds every capability), and a system container "
+           "(Docker in Docker, an agent) writes where harden cannot know; "
+           "the root filesystem stays writable",
+           f_.privileged->line);
+      return;
+    }
     // The tmpfs that a read-only root needs here cannot be added where a
     // service that extends this one mounts a volume: it would inherit both,
     // and Docker refuses two mounts at one path.

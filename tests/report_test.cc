@@ -149,13 +149,6 @@ TEST(JsonReportTest, SmallFile) {
               "line": 5
             },
             {
-              "key": "read_only",
-              "action": "add",
-              "values": ["true"],
-              "reason": "make the root filesystem read-only; tmpfs gives scratch space",
-              "line": 5
-            },
-            {
               "key": "tmpfs",
               "action": "add",
               "values": ["/tmp"],
@@ -169,6 +162,12 @@ TEST(JsonReportTest, SmallFile) {
               "key": "user",
               "values": [],
               "reason": "privileged: true gives the service every capability, which only a root process holds; harden adds no user",
+              "line": 4
+            },
+            {
+              "key": "read_only",
+              "values": [],
+              "reason": "privileged: true: the service may remount its root filesystem read-write (it holds every capability), and a system container (Docker in Docker, an agent) writes where harden cannot know; the root filesystem stays writable",
               "line": 4
             }
           ],
@@ -240,7 +239,7 @@ TEST(JsonReportTest, SmallFile) {
         {
           "offset": 61,
           "length": 0,
-          "text": "    cap_drop:\n      - ALL\n    security_opt:\n      - no-new-privileges:true\n    read_only: true\n    tmpfs:\n      - /tmp\n",
+          "text": "    cap_drop:\n      - ALL\n    security_opt:\n      - no-new-privileges:true\n    tmpfs:\n      - /tmp\n",
           "line": 5,
           "column": 1
         },
@@ -275,7 +274,7 @@ TEST(JsonReportTest, SmallFile) {
     "failed": 0,
     "services": 2,
     "services_hardened": 2,
-    "changes": 7,
+    "changes": 6,
     "findings": 3,
     "edits": 4
   }
@@ -439,7 +438,7 @@ TEST(SarifReportTest, SmallFileResultsAndFixes) {
           "fixes": [
             {
               "description": {
-                "text": "harden service \"web\": add cap_drop, security_opt, read_only, tmpfs"
+                "text": "harden service \"web\": add cap_drop, security_opt, tmpfs"
               },
               "artifactChanges": [
                 {
@@ -457,7 +456,7 @@ TEST(SarifReportTest, SmallFileResultsAndFixes) {
                         "charLength": 0
                       },
                       "insertedContent": {
-                        "text": "    cap_drop:\n      - ALL\n    security_opt:\n      - no-new-privileges:true\n    read_only: true\n    tmpfs:\n      - /tmp\n"
+                        "text": "    cap_drop:\n      - ALL\n    security_opt:\n      - no-new-privileges:true\n    tmpfs:\n      - /tmp\n"
                       }
                     }
                   ]
@@ -553,11 +552,7 @@ TEST(SarifReportTest, SmallFileResultsAndFixes) {
           R"(service \"web\": add security_opt no-new-privileges:true (forbid privilege escalation through setuid binaries))",
           2, 3, "web") +
       ",\n" +
-      result(
-          "baseline/read_only", 3, "warning",
-          R"(service \"web\": add read_only true (make the root filesystem read-only; tmpfs gives scratch space))",
-          2, 3, "web") +
-      ",\n" +
+
       result(
           "baseline/tmpfs", 4, "warning",
           R"(service \"web\": add tmpfs /tmp (writable scratch space for /tmp))",
@@ -802,9 +797,6 @@ TEST(GithubReportTest, SmallFile) {
       "baseline/no-new-privileges::service \"web\": add security_opt "
       "no-new-privileges:true (forbid privilege escalation through setuid "
       "binaries)\n"
-      "::warning file=compose.yaml,line=2,title=harden%3A baseline/read_only::"
-      "service \"web\": add read_only true (make the root filesystem "
-      "read-only; tmpfs gives scratch space)\n"
       "::warning file=compose.yaml,line=2,title=harden%3A baseline/tmpfs::"
       "service \"web\": add tmpfs /tmp (writable scratch space for /tmp)\n"
       "::warning file=compose.yaml,line=4,title=harden%3A privileged::service "

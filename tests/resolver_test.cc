@@ -324,7 +324,8 @@ TEST(ResolverTest, CapabilityNamesFollowDockerSemantics) {
 // A privileged container gets every capability, which reach only a root
 // process, and Docker ignores its cap_drop and cap_add: a user would break
 // it (an eBPF agent, Docker in Docker), capabilities added back would do
-// nothing. cap_drop ALL stays, for the day privileged goes.
+// nothing, a read-only root it could remount. cap_drop ALL stays, for the
+// day privileged goes.
 TEST(ResolverTest, PrivilegedKeepsRootAndGetsNoCapabilitiesBack) {
   ServiceFacts f = Facts("nginx");
   f.privileged = Located{"true", 7};
@@ -343,7 +344,10 @@ TEST(ResolverTest, PrivilegedKeepsRootAndGetsNoCapabilitiesBack) {
   EXPECT_TRUE(Added(p, "cap_add").empty());  // not nginx's CHOWN, SETUID…
   EXPECT_TRUE(Find(p, "cap_add", Action::kKeep));  // SYS_ADMIN, reported
   EXPECT_THAT(Added(p, "security_opt"), ElementsAre("no-new-privileges:true"));
-  EXPECT_THAT(Added(p, "tmpfs"), ElementsAre("/tmp", "/var/cache/nginx", "/run"));
+  // A read-only root it could remount would only break it.
+  EXPECT_TRUE(Added(p, "read_only").empty());
+  EXPECT_EQ(7, Find(p, "read_only", Action::kSkip)->line);
+  EXPECT_THAT(Added(p, "tmpfs"), ElementsAre("/tmp"));
 
   // An explicit user still wins; "false" or a variable is not privileged.
   f.user = Located{"1000", 9};
@@ -354,6 +358,7 @@ TEST(ResolverTest, PrivilegedKeepsRootAndGetsNoCapabilitiesBack) {
     p = Resolve(g, Default(), TestImages());
     EXPECT_THAT(Added(p, "user"), ElementsAre("1000:1000")) << v;
     EXPECT_THAT(Added(p, "cap_drop"), ElementsAre("ALL")) << v;
+    EXPECT_THAT(Added(p, "read_only"), ElementsAre("true")) << v;
   }
 }
 
