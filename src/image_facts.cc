@@ -103,10 +103,19 @@ namespace {
 // Stands for the value of a variable that has none here.
 constexpr char kUnknown = '\x01';
 
+// How deep defaults may hold variables (`${A:-${B:-x}}`): real images use
+// one or two; a deeper one is not known, so input made to nest thousands
+// deep costs neither stack nor time.
+constexpr int kMaxNesting = 8;
+
 // Appends `text` with its variables substituted as docker compose would
 // with only `vars` set; sets `*used` when one of them was.
 void Substitute(std::string_view text, const Variables& vars, std::string* out,
-                bool* used) {
+                bool* used, int nesting = 0) {
+  if (nesting > kMaxNesting) {
+    out->push_back(kUnknown);
+    return;
+  }
   auto name_end = [&](size_t from) {
     while (from < text.size() &&
            (std::isalnum(static_cast<unsigned char>(text[from])) ||
@@ -161,9 +170,9 @@ void Substitute(std::string_view text, const Variables& vars, std::string* out,
       if (how.empty()) {
         put(v);
       } else if (how.back() == '-') {
-        if (set) put(v); else Substitute(word, vars, out, used);
+        if (set) put(v); else Substitute(word, vars, out, used, nesting + 1);
       } else if (how.back() == '+') {
-        if (set) Substitute(word, vars, out, used);
+        if (set) Substitute(word, vars, out, used, nesting + 1);
       } else {  // '?': an error when unset
         put(set ? v : nullptr);
       }

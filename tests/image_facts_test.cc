@@ -72,6 +72,12 @@ TEST(ImageWithVariablesTest, UnsetGiveDefaultsAndAnyTag) {
   for (const char* unknown : {"${IMAGE}", "${REGISTRY}/postgres:16",
                               "acme/${APP}:1", "${UNCLOSED:-postgres"})
     EXPECT_EQ("(unknown)", as(unknown)) << unknown;
+  // Defaults nested deeper than any real file: unknown, at once.
+  std::string deep;
+  for (int i = 0; i < 100000; ++i) deep += "${A:-";
+  deep += "x" + std::string(100000, '}');
+  EXPECT_EQ("(unknown)", as(deep));
+  EXPECT_EQ("redis:7", as("${A:-${B:-${C:-redis:7}}}"));
 }
 
 // With a project's .env, its variables give their values; those it does
