@@ -127,11 +127,19 @@ bool UseColor(const std::string& mode) {
 }
 
 // The path a diff names: relative ("./a" -> "a"; "/abs" -> "abs", so that
-// `patch -p1` applies it from "/").
+// `patch -p1` applies it from "/"). A path with a ".." in it applies
+// nowhere (`git apply` and `patch` refuse it): it is named from "/" too.
 std::string DisplayPath(const std::string& path) {
-  if (path.compare(0, 2, "./") == 0) return path.substr(2);
-  if (!path.empty() && path[0] == '/') return path.substr(1);
-  return path;
+  std::filesystem::path p(path);
+  if (std::find(p.begin(), p.end(), "..") != p.end()) {
+    std::error_code ec;
+    std::filesystem::path cwd = std::filesystem::current_path(ec);
+    if (!ec) p = (cwd / p).lexically_normal();
+  }
+  std::string shown = p.string();
+  if (shown.compare(0, 2, "./") == 0) return shown.substr(2);
+  if (!shown.empty() && shown[0] == '/') return shown.substr(1);
+  return shown;
 }
 
 // How messages name a file: standard input is "<stdin>".

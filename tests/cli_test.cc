@@ -469,6 +469,30 @@ TEST(CliTest, PrintedDiffAppliesWithPatchAndGitApply) {
   }
 }
 
+// A file named through ".." is named from "/" in the diff, as an absolute
+// path is: `patch` and `git apply` refuse a path that climbs.
+TEST(CliTest, DiffOfAPathThatClimbsAppliesFromTheRoot) {
+  if (!HaveTools("patch")) {
+    if (std::getenv("CI")) FAIL() << "patch is needed in CI";
+    GTEST_SKIP() << "patch is not installed";
+  }
+  ScopedTempDir root;
+  Put(root, "repo/README", "");
+  Put(root, "other/compose.yaml", Example());
+  const std::string expected =
+      RunInProcess({"--stdout", root / "other/compose.yaml"}).out;
+  auto r = RunHarden({"../other/compose.yaml"}, root / "repo");
+  ASSERT_EQ(0, r.exit_code) << r.err;
+  const std::string shown =
+      fs::canonical(root.path()).string().substr(1) + "/other/compose.yaml";
+  EXPECT_THAT(r.out, HasSubstr("\n--- a/" + shown + "\n+++ b/" + shown + "\n"));
+  ScopedTempDir out;
+  WriteAll(out / "p.diff", r.out);
+  std::string cmd = "cd / && patch -s -p1 < '" + (out / "p.diff") + "'";
+  ASSERT_EQ(0, std::system(cmd.c_str())) << cmd;
+  EXPECT_EQ(expected, ReadAll(root / "other/compose.yaml"));
+}
+
 // --- Standard input ----------------------------------------------------------
 
 TEST(CliTest, DashReadsStandardInput) {
