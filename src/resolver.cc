@@ -321,7 +321,7 @@ class Resolver {
           "privileged: true gives the container every capability and all "
           "devices; cap_drop and cap_add have no effect",
           f_.privileged->line);
-    if (f_.network_mode && f_.network_mode->value == "host")
+    if (HostNetwork())
       add("host-network", "network_mode: host shares the host's network stack",
           f_.network_mode->line);
     if (f_.pid && f_.pid->value == "host")
@@ -372,6 +372,11 @@ class Resolver {
   // privileged: true gives every capability; Docker then ignores cap_drop
   // and cap_add, so harden adds no capability back.
   bool Privileged() const { return IsTrue(f_.privileged); }
+  // network_mode: host: the host's network stack, where Docker's
+  // unprivileged-port setting does not apply.
+  bool HostNetwork() const {
+    return f_.network_mode && f_.network_mode->value == "host";
+  }
 
   // The capabilities the service adds (cap_add) that only a root process
   // holds: Docker gives a process of another uid no ambient capabilities.
@@ -379,12 +384,11 @@ class Resolver {
   // Docker's unprivileged-port setting makes it needless (a network of the
   // container's own, or one it joins).
   std::vector<const Located*> RootOnlyCapAdds() const {
-    const bool host = f_.network_mode && f_.network_mode->value == "host";
     std::vector<const Located*> out;
     for (const Located& c : f_.cap_add) {
       const std::string cap = NormalizeCapability(c.value);
       if (IsInterpolated(c.value) || (image_ && Has(image_->caps, cap)) ||
-          (cap == "NET_BIND_SERVICE" && !host))
+          (cap == "NET_BIND_SERVICE" && !HostNetwork()))
         continue;
       out.push_back(&c);
     }
@@ -396,9 +400,7 @@ class Resolver {
   // Docker's unprivileged-port setting does not apply, and only root with
   // NET_BIND_SERVICE may bind them. Empty otherwise.
   std::string HostLowPorts() const {
-    if (!image_ || image_->low_ports.empty() || !f_.network_mode ||
-        f_.network_mode->value != "host")
-      return {};
+    if (!image_ || image_->low_ports.empty() || !HostNetwork()) return {};
     const auto& p = image_->low_ports;
     std::string out = p.size() == 1 ? "port " : "ports ";
     for (size_t i = 0; i < p.size(); ++i)
@@ -480,6 +482,7 @@ class Resolver {
       runs_as_root_ = true;
       root_because_ = "it is privileged (its capabilities reach only a "
                       "root process)";
+      root_line_ = f_.privileged->line;
       Push("user", Action::kSkip,
            "privileged: true gives the service every capability, which only "
            "a root process holds; harden adds no user",
@@ -613,14 +616,13 @@ class Resolver {
             fmt::format("image {} starts as root and its entrypoint needs it",
                         image_->name),
             image_->source);
-    if (RunsAsRoot())
-      if (const std::string ports = HostLowPorts(); !ports.empty())
-        add("NET_BIND_SERVICE",
-            fmt::format("image {} listens on {}; in the host's network "
-                        "(network_mode: host) Docker's unprivileged-port "
-                        "setting does not apply",
-                        image_->name, ports),
-            image_->source);
+    if (const std::string ports = HostLowPorts(); RunsAsRoot() && !ports.empty())
+      add("NET_BIND_SERVICE",
+          fmt::format("image {} listens on {}; in the host's network "
+                      "(network_mode: host) Docker's unprivileged-port "
+                      "setting does not apply",
+                      image_->name, ports),
+          image_->source);
   }
 
   void SecurityOpt() {
