@@ -149,6 +149,23 @@ TEST(PlannerTest, NewKeysGoAfterTheBlankLinesANestedKeepBlockHolds) {
                    block + "  db: {x-harden: false}\n"));
 }
 
+// A block scalar whose | stands on the line below its tag or anchor, at its
+// key's column (libyaml accepts it): new keys go after its text, not between
+// the tag and the |.
+TEST(PlannerTest, NewKeysGoAfterABlockScalarBelowItsTag) {
+  for (const char* props : {"!t", "&a"}) {
+    const std::string service =
+        std::string("  web:\n    image: example/app\n    user: x\n"
+                    "    x-cfg: ") + props + "\n    |\n      text\n";
+    EXPECT_EQ("services:\n" + service +
+                  "    cap_drop:\n      - ALL\n    security_opt:\n"
+                  "      - no-new-privileges:true\n    read_only: true\n"
+                  "    tmpfs:\n      - /tmp\n",
+              Harden("services:\n" + service))
+        << props;
+  }
+}
+
 // The same when the merged service has the key and harden appends to it.
 TEST(PlannerTest, RefusesWhenAMergedListWouldLeakAnAddition) {
   auto r = HardenText(
