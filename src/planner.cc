@@ -568,8 +568,10 @@ class EditPlanner::Impl {
       }
       if (n->IsScalar()) {
         // Its content may stand on a line below its anchor or tag, even at
-        // its key's column (a | header there: libyaml accepts it).
-        line = std::max(line, src_.LineOf(AfterProperties(t_, n)));
+        // its key's column (a | header there: libyaml accepts it). An empty
+        // plain one has none: what follows its tag is not its.
+        if (!n->plain || !n->value.empty())
+          line = std::max(line, src_.LineOf(AfterProperties(t_, n)));
         if (!n->plain && BlockScalarStyle(t_, n) == BlockScalar::kNone)
           if (auto end = ScalarExtent(src_, n, false, 0))
             line = std::max(line, src_.LineOf(*end - 1));

@@ -166,6 +166,19 @@ TEST(PlannerTest, NewKeysGoAfterABlockScalarBelowItsTag) {
   }
 }
 
+// An empty value with only a tag has no content below it: what follows is
+// the next service, and the new keys go before it.
+TEST(PlannerTest, NewKeysGoBeforeTheServiceAfterATaggedEmptyValue) {
+  const std::string tail =
+      "    cap_drop:\n      - ALL\n    security_opt:\n"
+      "      - no-new-privileges:true\n    read_only: true\n"
+      "    tmpfs:\n      - /tmp\n";
+  EXPECT_EQ("services:\n  db:\n    user: x\n    command: !reset\n" + tail +
+                "  web: {x-harden: false}\n",
+            Harden("services:\n  db:\n    user: x\n    command: !reset\n"
+                   "  web: {x-harden: false}\n"));
+}
+
 // The same when the merged service has the key and harden appends to it.
 TEST(PlannerTest, RefusesWhenAMergedListWouldLeakAnAddition) {
   auto r = HardenText(
