@@ -841,7 +841,14 @@ class EditPlanner::Impl {
 
   std::optional<Diagnostic> PlanEmptyService(const ServiceNode& s,
                                              const std::vector<NewKey>& adds) {
-    auto colon = AfterColon(src_, s.key);
+    // A plain "? name" over several lines: its value is folded, so the
+    // text after it cannot be found by its length (a ':' inside it is not
+    // the one after it).
+    const bool folded_key =
+        ExplicitKey(s.key) && s.key->plain &&
+        src_.LineOf(s.key->offset) !=
+            src_.LineOf(AfterProperties(t_, s.key) + s.key->value.size());
+    auto colon = folded_key ? std::nullopt : AfterColon(src_, s.key);
     if (!colon && ExplicitKey(s.key))
       return At(s.key, fmt::format("service \"{}\" is written as \"? name\" "
                                    "with no value; harden edits only "
