@@ -193,7 +193,13 @@ std::optional<size_t> AfterColon(const SourceText& src, const Node* key) {
     i = *end;
   } else {
     // After its tag and anchor: `? !t: x` is the key `x` tagged `!t:`.
-    i = AfterProperties(t, key) + key->value.size();
+    i = AfterProperties(t, key);
+    // A plain "? key" over several lines is folded: its text is not its
+    // value, and a ':' found by the value's length would be inside it.
+    if (key->kind == NodeKind::kScalar &&
+        t.compare(i, key->value.size(), key->value) != 0)
+      return std::nullopt;
+    i += key->value.size();
   }
   while (i < t.size() && (t[i] == ' ' || t[i] == '\t')) ++i;
   if (i < t.size() && t[i] == ':') return i + 1;
@@ -841,14 +847,7 @@ class EditPlanner::Impl {
 
   std::optional<Diagnostic> PlanEmptyService(const ServiceNode& s,
                                              const std::vector<NewKey>& adds) {
-    // A plain "? name" over several lines: its value is folded, so the
-    // text after it cannot be found by its length (a ':' inside it is not
-    // the one after it).
-    const bool folded_key =
-        ExplicitKey(s.key) && s.key->plain &&
-        src_.LineOf(s.key->offset) !=
-            src_.LineOf(AfterProperties(t_, s.key) + s.key->value.size());
-    auto colon = folded_key ? std::nullopt : AfterColon(src_, s.key);
+    auto colon = AfterColon(src_, s.key);
     if (!colon && ExplicitKey(s.key))
       return At(s.key, fmt::format("service \"{}\" is written as \"? name\" "
                                    "with no value; harden edits only "
