@@ -246,13 +246,39 @@ TEST(ResolverTest, AnInheritedTmpfsOverAnOwnVolumeIsAFinding) {
 
 // An image that must start as root would inherit the extended service's
 // user: harden sets root's uid explicitly, so that the stack still starts.
-TEST(ResolverTest, AnExtenderWhoseImageMustStartAsRootSetsItExplicitly) {
-  ServicePlan p = Resolve(ExtenderOfHardenedBase("example/root-only"),
-                          Default(), TestImages());
-  EXPECT_THAT(Added(p, "user"), ElementsAre("0:0"));
-  EXPECT_EQ("image rootonly must start as root, and would otherwise inherit "
-            "the user \"1000:1000\" that harden adds to service \"base\"",
-            Find(p, "user", Action::kAdd)->reason);
+// An extender that must run as root would inherit the user harden adds to
+// the service it extends: it sets root explicitly, and says why.
+TEST(ResolverTest, AnExtenderThatMustRunAsRootSetsItExplicitly) {
+  struct Case {
+    const char* image;
+    void (*own)(ServiceFacts*);
+    const char* why;
+  } cases[] = {
+      {"example/root-only", [](ServiceFacts*) {},
+       "image rootonly must start as root"},
+      {"example/app", [](ServiceFacts* f) { f->cap_add = {{"NET_ADMIN", 10}}; },
+       "it adds NET_ADMIN, which only a root process holds"},
+      {"example/app",
+       [](ServiceFacts* f) { f->privileged = Located{"true", 10}; },
+       "it is privileged (its capabilities reach only a root process)"},
+      {"nginx",
+       [](ServiceFacts* f) { f->network_mode = Located{"host", 10}; },
+       "image nginx must run as root to listen on port 80 in the host's "
+       "network"},
+  };
+  for (const Case& c : cases) {
+    ServiceFacts f = ExtenderOfHardenedBase(c.image);
+    c.own(&f);
+    ServicePlan p = Resolve(f, Default(), TestImages());
+    EXPECT_THAT(Added(p, "user"), ElementsAre("0:0")) << c.why;
+    EXPECT_EQ(std::string(c.why) +
+                  ", and would otherwise inherit the user \"1000:1000\" that "
+                  "harden adds to service \"base\"",
+              Find(p, "user", Action::kAdd)->reason);
+    if (std::string(c.image) == "nginx")
+      EXPECT_THAT(Added(p, "cap_add"),
+                  ElementsAre("CHOWN", "SETUID", "SETGID", "NET_BIND_SERVICE"));
+  }
 }
 
 // What harden cannot take away in the extender, it reports: an image with
@@ -404,28 +430,6 @@ TEST(ResolverTest, CapabilitiesTheServiceAddsKeepAnUnknownImageRoot) {
   db.cap_add = {{"SYS_NICE", 5}};
   EXPECT_THAT(Added(Resolve(db, Default(), TestImages()), "user"),
               ElementsAre("999:999"));
-}
-
-TEST(ResolverTest, AnExtenderThatAddsCapabilitiesSetsRootExplicitly) {
-  ServiceFacts f = ExtenderOfHardenedBase("example/app");
-  f.cap_add = {{"NET_ADMIN", 10}};
-  ServicePlan p = Resolve(f, Default(), TestImages());
-  EXPECT_THAT(Added(p, "user"), ElementsAre("0:0"));
-  EXPECT_EQ("it adds NET_ADMIN, which only a root process holds, and would "
-            "otherwise inherit the user \"1000:1000\" that harden adds to "
-            "service \"base\"",
-            Find(p, "user", Action::kAdd)->reason);
-}
-
-TEST(ResolverTest, APrivilegedExtenderSetsRootExplicitly) {
-  ServiceFacts f = ExtenderOfHardenedBase("example/app");
-  f.privileged = Located{"true", 10};
-  ServicePlan p = Resolve(f, Default(), TestImages());
-  EXPECT_THAT(Added(p, "user"), ElementsAre("0:0"));
-  EXPECT_EQ("it is privileged (its capabilities reach only a root "
-            "process), and would otherwise inherit the user "
-            "\"1000:1000\" that harden adds to service \"base\"",
-            Find(p, "user", Action::kAdd)->reason);
 }
 
 TEST(ResolverTest, NeverATmpfsOverAVolume) {
@@ -670,19 +674,6 @@ TEST(ResolverTest, InTheHostNetworkAnExplicitUserOnALowPortIsAdvice) {
   f.user = Located{"root", 5};  // root: it gets NET_BIND_SERVICE instead
   p = Resolve(f, Default(), TestImages());
   EXPECT_FALSE(HasFinding(p, "host-network-low-port"));
-  EXPECT_THAT(Added(p, "cap_add"),
-              ElementsAre("CHOWN", "SETUID", "SETGID", "NET_BIND_SERVICE"));
-}
-
-TEST(ResolverTest, AnExtenderOnALowPortInTheHostNetworkSetsRootExplicitly) {
-  ServiceFacts f = ExtenderOfHardenedBase("nginx");
-  f.network_mode = Located{"host", 10};
-  ServicePlan p = Resolve(f, Default(), TestImages());
-  EXPECT_THAT(Added(p, "user"), ElementsAre("0:0"));
-  EXPECT_EQ("image nginx must run as root to listen on port 80 in the host's "
-            "network, and would otherwise inherit the user \"1000:1000\" "
-            "that harden adds to service \"base\"",
-            Find(p, "user", Action::kAdd)->reason);
   EXPECT_THAT(Added(p, "cap_add"),
               ElementsAre("CHOWN", "SETUID", "SETGID", "NET_BIND_SERVICE"));
 }
