@@ -1,5 +1,6 @@
 #include "harden/dotenv.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace harden {
@@ -22,8 +23,93 @@ bool IsName(std::string_view s) {
   return true;
 }
 
-// The value after '=': false when harden cannot read it.
-bool ReadValue(std::string_view v, std::string* out) {
+// How deep defaults may hold variables (`${A:-${B:-x}}`): real files use
+// one or two; a deeper one is not known, so input made to nest thousands
+// deep costs neither stack nor time.
+constexpr int kMaxNesting = 8;
+
+void Substitute(std::string_view text, const Variables& vars, Interpolated* r,
+                int nesting) {
+  std::string* out = &r->text;
+  if (nesting > kMaxNesting) {
+    out->push_back(kNoValue);
+    return;
+  }
+  auto name_end = [&](size_t from) {
+    while (from < text.size() &&
+           (std::isalnum(static_cast<unsigned char>(text[from])) ||
+            text[from] == '_'))
+      ++from;
+    return from;
+  };
+  auto value = [&](std::string_view name) -> const std::string* {
+    auto it = vars.find(name);
+    if (it == vars.end()) return nullptr;
+    r->used = true;
+    return &it->second;
+  };
+  auto put = [&](std::string_view name, const std::string* v) {
+    if (v) *out += *v;
+    else out->push_back(kNoValue);
+    if ((!v || v->find(kNoValue) != std::string::npos) &&
+        std::find(r->unknown.begin(), r->unknown.end(), name) == r->unknown.end())
+      r->unknown.emplace_back(name);
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '$' || i + 1 == text.size()) {
+      out->push_back(text[i]);
+      continue;
+    }
+    const char next = text[i + 1];
+    if (next == '$') {  // an escaped dollar
+      out->push_back('$');
+      ++i;
+    } else if (next == '{') {
+      size_t depth = 0, end = i + 1;
+      for (; end < text.size(); ++end) {
+        if (text[end] == '{') ++depth;
+        if (text[end] == '}' && --depth == 0) break;
+      }
+      if (end == text.size()) {  // unclosed: docker compose refuses it
+        out->push_back(kNoValue);
+        return;
+      }
+      std::string_view inner = text.substr(i + 2, end - i - 2);
+      const size_t op = inner.find_first_of(":-?+");
+      std::string_view name = inner.substr(0, op);
+      std::string_view how =
+          op == std::string_view::npos
+              ? ""
+              : inner.substr(op, inner[op] == ':' && op + 1 < inner.size() ? 2 : 1);
+      std::string_view word =
+          op == std::string_view::npos ? "" : inner.substr(op + how.size());
+      const std::string* v = value(name);
+      // With ':', an empty value counts as unset.
+      const bool set = v && (how.size() < 2 || !v->empty());
+      if (how.empty()) {
+        put(name, v);
+      } else if (how.back() == '-') {
+        if (set) put(name, v); else Substitute(word, vars, r, nesting + 1);
+      } else if (how.back() == '+') {
+        if (set) Substitute(word, vars, r, nesting + 1);
+      } else {  // '?': an error when unset
+        put(name, set ? v : nullptr);
+      }
+      i = end;
+    } else if (std::isalpha(static_cast<unsigned char>(next)) || next == '_') {
+      const size_t end = name_end(i + 1);
+      const std::string_view name = text.substr(i + 1, end - i - 1);
+      put(name, value(name));
+      i = end - 1;
+    } else {
+      out->push_back('$');
+    }
+  }
+}
+
+// The value after '=', its variables substituted from `vars` unless it is
+// in single quotes: false when harden cannot read it.
+bool ReadValue(std::string_view v, const Variables& vars, std::string* out) {
   v = Trim(v);
   if (v.empty()) return true;
   const char quote = v[0];
@@ -32,6 +118,7 @@ bool ReadValue(std::string_view v, std::string* out) {
       char c = v[i];
       if (c == quote) {
         std::string_view rest = Trim(v.substr(i + 1));
+        if (quote == '"') *out = Interpolate(*out, vars).text;
         return rest.empty() || rest[0] == '#';
       }
       if (quote == '"' && c == '\\' && i + 1 < v.size()) {
@@ -50,11 +137,21 @@ bool ReadValue(std::string_view v, std::string* out) {
       break;
     out->push_back(v[i]);
   }
-  *out = std::string(Trim(*out));
+  *out = Interpolate(Trim(*out), vars).text;
   return true;
 }
 
 }  // namespace
+
+Interpolated Interpolate(std::string_view text, const Variables& vars) {
+  Interpolated r;
+  if (text.find('$') == std::string_view::npos) {
+    r.text = std::string(text);
+    return r;
+  }
+  Substitute(text, vars, &r, 0);
+  return r;
+}
 
 Variables ParseDotEnv(std::string_view text) {
   Variables vars;
@@ -70,7 +167,7 @@ Variables ParseDotEnv(std::string_view text) {
     if (eq == std::string_view::npos) continue;
     std::string_view key = Trim(line.substr(0, eq));
     std::string value;
-    if (!IsName(key) || !ReadValue(line.substr(eq + 1), &value)) continue;
+    if (!IsName(key) || !ReadValue(line.substr(eq + 1), vars, &value)) continue;
     vars.insert_or_assign(std::string(key), std::move(value));
   }
   return vars;

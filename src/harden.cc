@@ -637,6 +637,39 @@ std::string ShownDir(const std::string& shown) {
   return shown.find('/') == std::string::npos ? "" : DirName(shown);
 }
 
+// Says which services' images harden could not read for want of a
+// variable: the commonest cause is a run without the project's .env, and
+// the diff alone would not show that image facts were left out.
+std::optional<std::string> UnknownImagesNote(
+    const std::vector<ServicePlan>& plans) {
+  std::vector<std::string> services, variables;
+  for (const ServicePlan& p : plans) {
+    if (p.image_variables_unknown.empty()) continue;
+    services.push_back(fmt::format("\"{}\"", p.service));
+    for (const std::string& v : p.image_variables_unknown)
+      if (std::find(variables.begin(), variables.end(), v) == variables.end())
+        variables.push_back(v);
+  }
+  if (services.empty()) return std::nullopt;
+  constexpr size_t kShown = 3;
+  std::string who = services.size() == 1 ? "service " : "services ";
+  for (size_t i = 0; i < services.size() && i < kShown; ++i)
+    who += (i ? ", " : "") + services[i];
+  if (services.size() > kShown)
+    who += fmt::format(" and {} more", services.size() - kShown);
+  std::string names;
+  for (const std::string& v : variables) names += (names.empty() ? "" : ", ") + v;
+  const bool one = services.size() == 1;
+  return fmt::format(
+      "{} name{} {} image through {} that .env beside the file does not set "
+      "({}): harden cannot tell which image{} {}, so it applies no image "
+      "facts (postgres, for one, needs its own user and writable paths); "
+      "run harden with the project's .env in place",
+      who, one ? "s" : "", one ? "its" : "their",
+      variables.size() == 1 ? "a variable" : "variables", names,
+      one ? "" : "s", one ? "it is" : "they are");
+}
+
 }  // namespace
 
 ExtendsReader OtherFiles::Reader() {
@@ -829,6 +862,8 @@ Expected<FileResult> HardenText(std::string input, const Baseline& baseline,
         pipeline.Add(s.key, s.value);
     if (auto err = pipeline.Finish(doc->root())) return *err;
     result.plans = pipeline.TakePlans();
+    if (auto note = UnknownImagesNote(result.plans))
+      result.notes.push_back(std::move(*note));
     auto edits = pipeline.TakeEdits();
     if (!edits) return edits.error();
     result.edits = std::move(edits.value());

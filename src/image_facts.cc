@@ -98,114 +98,25 @@ ImageRef ParseImageRef(std::string_view image) {
   return ref;
 }
 
-namespace {
-
-// Stands for the value of a variable that has none here.
-constexpr char kUnknown = '\x01';
-
-// How deep defaults may hold variables (`${A:-${B:-x}}`): real images use
-// one or two; a deeper one is not known, so input made to nest thousands
-// deep costs neither stack nor time.
-constexpr int kMaxNesting = 8;
-
-// Appends `text` with its variables substituted as docker compose would
-// with only `vars` set; sets `*used` when one of them was.
-void Substitute(std::string_view text, const Variables& vars, std::string* out,
-                bool* used, int nesting = 0) {
-  if (nesting > kMaxNesting) {
-    out->push_back(kUnknown);
-    return;
-  }
-  auto name_end = [&](size_t from) {
-    while (from < text.size() &&
-           (std::isalnum(static_cast<unsigned char>(text[from])) ||
-            text[from] == '_'))
-      ++from;
-    return from;
-  };
-  // The value of `name`, or none; a value holding a '$' is not known.
-  auto value = [&](std::string_view name) -> const std::string* {
-    auto it = vars.find(name);
-    if (it == vars.end()) return nullptr;
-    *used = true;
-    return &it->second;
-  };
-  auto put = [&](const std::string* v) {
-    if (!v || v->find('$') != std::string::npos)
-      out->push_back(kUnknown);
-    else
-      *out += *v;
-  };
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '$' || i + 1 == text.size()) {
-      out->push_back(text[i]);
-      continue;
-    }
-    const char next = text[i + 1];
-    if (next == '$') {  // an escaped dollar
-      out->push_back('$');
-      ++i;
-    } else if (next == '{') {
-      size_t depth = 0, end = i + 1;
-      for (; end < text.size(); ++end) {
-        if (text[end] == '{') ++depth;
-        if (text[end] == '}' && --depth == 0) break;
-      }
-      if (end == text.size()) {  // unclosed: docker compose refuses it
-        out->push_back(kUnknown);
-        return;
-      }
-      std::string_view inner = text.substr(i + 2, end - i - 2);
-      const size_t op = inner.find_first_of(":-?+");
-      std::string_view name = inner.substr(0, op);
-      std::string_view how =
-          op == std::string_view::npos
-              ? ""
-              : inner.substr(op, inner[op] == ':' && op + 1 < inner.size() ? 2 : 1);
-      std::string_view word =
-          op == std::string_view::npos ? "" : inner.substr(op + how.size());
-      const std::string* v = value(name);
-      // With ':', an empty value counts as unset.
-      const bool set = v && (how.size() < 2 || !v->empty());
-      if (how.empty()) {
-        put(v);
-      } else if (how.back() == '-') {
-        if (set) put(v); else Substitute(word, vars, out, used, nesting + 1);
-      } else if (how.back() == '+') {
-        if (set) Substitute(word, vars, out, used, nesting + 1);
-      } else {  // '?': an error when unset
-        put(set ? v : nullptr);
-      }
-      i = end;
-    } else if (std::isalpha(static_cast<unsigned char>(next)) || next == '_') {
-      const size_t end = name_end(i + 1);
-      put(value(text.substr(i + 1, end - i - 1)));
-      i = end - 1;
-    } else {
-      out->push_back('$');
-    }
-  }
-}
-
-}  // namespace
-
-std::optional<ImageAsRead> ImageWithVariables(std::string_view image,
-                                              const Variables& vars) {
+ImageAsRead ImageWithVariables(std::string_view image, const Variables& vars) {
   ImageAsRead r;
-  Substitute(image, vars, &r.image, &r.from_env);
-  std::string& out = r.image;
-  if (out.find(kUnknown) == std::string::npos) return r;
-  // The tag (after the last ':' past the last '/') or the digest may be
-  // unknown; anything before them may not.
-  size_t cut = out.find('@');
-  const size_t slash = out.rfind('/', cut);
-  const size_t colon =
-      out.find(':', slash == std::string::npos ? 0 : slash);
-  cut = std::min(cut, colon);
-  if (cut == std::string::npos || out.find(kUnknown) < cut)
-    return std::nullopt;
-  out.resize(cut);
-  r.any_tag = true;
+  Interpolated in = Interpolate(image, vars);
+  r.from_env = in.used;
+  r.unknown = std::move(in.unknown);
+  std::string& out = in.text;
+  if (out.find(kNoValue) != std::string::npos) {
+    // The tag (after the last ':' past the last '/') or the digest may be
+    // unknown; anything before them may not.
+    size_t cut = out.find('@');
+    const size_t slash = out.rfind('/', cut);
+    const size_t colon =
+        out.find(':', slash == std::string::npos ? 0 : slash);
+    cut = std::min(cut, colon);
+    if (cut == std::string::npos || out.find(kNoValue) < cut) return r;
+    out.resize(cut);
+    r.any_tag = true;
+  }
+  r.image = std::move(out);
   return r;
 }
 

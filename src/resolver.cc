@@ -127,7 +127,8 @@ class Resolver {
     plan_.line = f.line;
     if (b.image_facts && f.image) {
       image_as_ = ImageWithVariables(f.image->value, vars);
-      if (image_as_) image_ = images.Find(image_as_->image);
+      if (image_as_.known()) image_ = images.Find(image_as_.image);
+      else plan_.image_variables_unknown = image_as_.unknown;
     }
     for (const std::string& s : f.skip) skip_.push_back(s);
   }
@@ -814,14 +815,14 @@ class Resolver {
     }
     // What harden knows of an image named through variables is for the
     // image they give when unset: say which.
-    if (image_ && image_as_->image != f_.image->value)
+    if (image_ && image_as_.image != f_.image->value)
       Note("image-note",
            fmt::format("image \"{}\" is read as \"{}\"{} ({}): check that "
                        "what harden applies for image {} holds for the one "
                        "that runs",
-                       f_.image->value, image_as_->image,
-                       image_as_->any_tag ? ", any tag" : "",
-                       image_as_->from_env ? "variables from .env, the rest unset"
+                       f_.image->value, image_as_.image,
+                       image_as_.any_tag ? ", any tag" : "",
+                       image_as_.from_env ? "variables from .env, the rest unset"
                                            : "its variables unset",
                        image_->name),
            f_.image->line);
@@ -837,7 +838,7 @@ class Resolver {
   const ServiceFacts& f_;  // without: what decisions are made on
   const Baseline& b_;
   std::optional<ImageFact> image_;
-  std::optional<ImageAsRead> image_as_;  // the image, its variables read
+  ImageAsRead image_as_;  // the image, its variables read
   std::vector<std::string> skip_;
   ServicePlan plan_;
   bool runs_as_root_ = false;

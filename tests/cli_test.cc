@@ -11,6 +11,7 @@
 #include <optional>
 
 #include <gmock/gmock.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "harden/file_io.h"
@@ -345,6 +346,31 @@ TEST(CliTest, ExplainPrintsTheNotesOnceOnStandardOutput) {
   EXPECT_EQ("", explain.err);
   EXPECT_EQ(0u, explain.out.find(note)) << explain.out;
   EXPECT_EQ(explain.out.rfind(note), explain.out.find(note));
+}
+
+// Run without the project's .env (a fresh CI clone often has none), images
+// named through its variables are unknown: a diff alone would not show
+// that postgres got the baseline of any image, so a note says it.
+TEST(CliTest, ImagesFromVariablesWithoutValueAreNamedInANote) {
+  ScopedTempDir root;
+  std::string compose = "services:\n";
+  for (const char* s : {"a", "b", "c", "d"})
+    compose += fmt::format("  {}:\n    image: ${{IMAGE}}:${{TAG}}-{}\n", s, s);
+  compose += "  db:\n    image: ${DB_IMAGE}\n";
+  compose += "  cache:\n    image: redis:${REDIS_TAG}\n";
+  Put(root, "compose.yaml", compose);
+  auto r = RunHarden({"compose.yaml"}, root.path());
+  ASSERT_EQ(0, r.exit_code) << r.err;
+  EXPECT_EQ(
+      "compose.yaml: note: services \"a\", \"b\", \"c\" and 2 more name "
+      "their image through variables that .env beside the file does not set "
+      "(IMAGE, TAG, DB_IMAGE): harden cannot tell which images they are, so "
+      "it applies no image facts (postgres, for one, needs its own user and "
+      "writable paths); run harden with the project's .env in place\n",
+      r.err);
+  // With the .env in place, there is nothing to say.
+  Put(root, ".env", "IMAGE=ghcr.io/acme/app\nDB_IMAGE=postgres:17\n");
+  EXPECT_EQ("", RunHarden({"compose.yaml"}, root.path()).err);
 }
 
 TEST(CliTest, AWalkThatFindsNothingWarnsAndPasses) {

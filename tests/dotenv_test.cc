@@ -29,6 +29,32 @@ TEST(DotEnvTest, ReadsWhatDockerComposeReads) {
                              Pair("TAG", "2")));
 }
 
+// docker compose fills `${VAR}` in a .env value from the lines before it
+// (and its own environment, which harden does not read): a variable the
+// file does not set has no value here.
+TEST(DotEnvTest, SubstitutesTheVariablesOfEarlierLines) {
+  Variables v = ParseDotEnv(
+      "REGISTRY=ghcr.io/acme\n"
+      "PG_TAG=17.6-alpine\n"
+      "DB_IMAGE=postgres:${PG_TAG}\n"
+      "APP_IMAGE=\"${REGISTRY}/app:${APP_TAG:-1.2}\"\n"
+      "LITERAL='${PG_TAG}'\n"
+      "ESCAPED=a$$b\n"
+      "LATER=${DEFINED_BELOW}\n"
+      "DEFINED_BELOW=x\n"
+      "CACHE_IMAGE=redis:${REDIS_TAG}\n");
+  const std::string none(1, kNoValue);
+  EXPECT_THAT(v, ElementsAre(Pair("APP_IMAGE", "ghcr.io/acme/app:1.2"),
+                             Pair("CACHE_IMAGE", "redis:" + none),
+                             Pair("DB_IMAGE", "postgres:17.6-alpine"),
+                             Pair("DEFINED_BELOW", "x"),
+                             Pair("ESCAPED", "a$b"),
+                             Pair("LATER", none),
+                             Pair("LITERAL", "${PG_TAG}"),
+                             Pair("PG_TAG", "17.6-alpine"),
+                             Pair("REGISTRY", "ghcr.io/acme")));
+}
+
 TEST(DotEnvTest, LeavesOutLinesItCannotRead) {
   Variables v = ParseDotEnv(
       "NO_EQUALS\n"

@@ -55,7 +55,7 @@ TEST(ImageFactsTest, LowPortsFollowTheTag) {
 TEST(ImageWithVariablesTest, UnsetGiveDefaultsAndAnyTag) {
   auto as = [](std::string_view image) {
     auto u = ImageWithVariables(image);
-    return u ? u->image + (u->any_tag ? " (any tag)" : "") : "(unknown)";
+    return u.known() ? u.image + (u.any_tag ? " (any tag)" : "") : "(unknown)";
   };
   EXPECT_EQ("postgres:16", as("postgres:16"));
   EXPECT_EQ("postgres (any tag)", as("postgres:${PG_VERSION}"));
@@ -83,13 +83,19 @@ TEST(ImageWithVariablesTest, UnsetGiveDefaultsAndAnyTag) {
 // With a project's .env, its variables give their values; those it does
 // not set are read as unset.
 TEST(ImageWithVariablesTest, DotEnvValuesComeFirst) {
+  // REF stands for `REF=x${NOT_IN_ENV}` in .env (ParseDotEnv).
   const Variables env = {{"DB_IMAGE", "postgres:17-alpine"},
-                         {"TAG", "1.27"}, {"EMPTY", ""}, {"LOOP", "${LOOP}"}};
+                         {"TAG", "1.27"},
+                         {"EMPTY", ""},
+                         {"REF", std::string("x") + kNoValue}};
   auto as = [&](std::string_view image) {
     auto u = ImageWithVariables(image, env);
-    return u ? u->image + (u->any_tag ? " (any tag)" : "") +
-                   (u->from_env ? " (.env)" : "")
-             : "(unknown)";
+    std::string unknown;
+    for (const std::string& v : u.unknown) unknown += " " + v;
+    return (u.known() ? u.image + (u.any_tag ? " (any tag)" : "") +
+                            (u.from_env ? " (.env)" : "")
+                      : "(unknown)") +
+           (unknown.empty() ? "" : " (no value:" + unknown + ")");
   };
   EXPECT_EQ("postgres:17-alpine (.env)", as("${DB_IMAGE}"));
   EXPECT_EQ("postgres:17-alpine (.env)", as("${DB_IMAGE:-postgres:16}"));
@@ -98,8 +104,11 @@ TEST(ImageWithVariablesTest, DotEnvValuesComeFirst) {
   EXPECT_EQ("redis:7 (.env)", as("redis:${EMPTY:-7}"));  // ':' : empty is unset
   EXPECT_EQ("redis: (.env)", as("redis:${EMPTY-7}"));
   EXPECT_EQ("redis:7", as("redis:${UNSET:-7}"));
-  EXPECT_EQ("redis (any tag) (.env)", as("redis:${LOOP}"));
-  EXPECT_EQ("(unknown)", as("${OTHER}"));
+  EXPECT_EQ("redis (any tag) (.env) (no value: REF)", as("redis:${REF}"));
+  EXPECT_EQ("(unknown) (no value: OTHER)", as("${OTHER}"));
+  EXPECT_EQ("(unknown) (no value: REGISTRY V)",
+            as("${REGISTRY}/app:${V}-${REGISTRY}"));
+  EXPECT_EQ("(unknown) (no value: REF)", as("${REF}/postgres"));
 }
 
 TEST(ImageFactsTest, ParseRejectsUnknownKeysWithTheirPlace) {

@@ -38,17 +38,19 @@ struct ImageRef {
 ImageRef ParseImageRef(std::string_view image);
 
 /// An image as docker compose reads it when only `vars` (a project's
-/// `.env`) are set: `$VAR` and `${VAR}` give their value, `${VAR:-default}`
-/// and `${VAR-default}` their default when unset, `${VAR:+x}` x when set,
-/// `$$` a dollar. A tag or digest still holding an unset variable is left
-/// out (any tag); a repository or registry holding one gives none.
+/// `.env`) are set (see Interpolate). A tag or digest still holding a
+/// variable with no value is left out (any tag); a repository or registry
+/// holding one leaves the image unknown.
 struct ImageAsRead {
-  std::string image;
+  std::string image;      ///< empty when unknown
   bool any_tag = false;   ///< its tag or digest was left out
   bool from_env = false;  ///< a variable of `vars` was used
+  /// The variables that had no value (Interpolated::unknown).
+  std::vector<std::string> unknown;
+  bool known() const { return !image.empty(); }
 };
-std::optional<ImageAsRead> ImageWithVariables(std::string_view image,
-                                              const Variables& vars = {});
+ImageAsRead ImageWithVariables(std::string_view image,
+                               const Variables& vars = {});
 
 class ImageFacts {
  public:

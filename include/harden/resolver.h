@@ -71,6 +71,9 @@ struct ServicePlan {
   int line = 0;
   std::vector<Decision> decisions;
   std::vector<Finding> findings;
+  /// The variables with no value that leave the service's image unknown
+  /// to the image facts (`${DB_IMAGE}` with no DB_IMAGE in .env).
+  std::vector<std::string> image_variables_unknown;
   /// Holds the texts the decisions and findings refer to; shared by the
   /// plans of one file.
   std::shared_ptr<TextPool> texts;
