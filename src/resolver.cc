@@ -370,6 +370,12 @@ class Resolver {
   // Whether the service will run as root: no user and an image that starts
   // as root, or an explicit root user.
   bool RunsAsRoot() const { return runs_as_root_; }
+  // Runs as root for a known reason (a user of its own, or root kept for
+  // its cap_add), not on the assumption that an image starts as root.
+  bool SurelyRoot() const {
+    return runs_as_root_ &&
+           (!root_because_.empty() || (f_.user && IsRootUser(f_.user->value)));
+  }
   // privileged: true gives every capability; Docker then ignores cap_drop
   // and cap_add, so harden adds no capability back.
   bool Privileged() const { return IsTrue(f_.privileged); }
@@ -570,13 +576,19 @@ class Resolver {
           .values = have;
       return;
     }
-    Decision& d = Push(
-        "cap_drop", Action::kAdd,
+    std::string why =
         Privileged() ? "drop every capability: no effect while the service is "
                        "privileged (Docker then gives it every one), in force "
                        "once privileged: true goes"
                      : "drop every capability; cap_add gives back what the "
-                       "service needs");
+                       "service needs";
+    // What a root entrypoint needs is known only for a known image: say
+    // what to look for, rather than give back capabilities on a guess.
+    if (!Privileged() && !image_ && SurelyRoot() && Has(missing, "ALL"))
+      why += ": as root, with an image harden does not know, that may be "
+             "CHOWN, SETUID and SETGID for an entrypoint that changes owners "
+             "or switches user";
+    Decision& d = Push("cap_drop", Action::kAdd, why);
     d.list = true;
     d.values = missing;
   }

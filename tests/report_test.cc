@@ -188,7 +188,7 @@ TEST(JsonReportTest, SmallFile) {
               "key": "cap_drop",
               "action": "add",
               "values": ["ALL"],
-              "reason": "drop every capability; cap_add gives back what the service needs",
+              "reason": "drop every capability; cap_add gives back what the service needs: as root, with an image harden does not know, that may be CHOWN, SETUID and SETGID for an entrypoint that changes owners or switches user",
               "line": 10
             },
             {
@@ -565,7 +565,7 @@ TEST(SarifReportTest, SmallFileResultsAndFixes) {
       ",\n" +
       result(
           "baseline/cap_drop", 1, "warning",
-          R"(service \"db\": add cap_drop ALL (drop every capability; cap_add gives back what the service needs))",
+          R"(service \"db\": add cap_drop ALL (drop every capability; cap_add gives back what the service needs: as root, with an image harden does not know, that may be CHOWN, SETUID and SETGID for an entrypoint that changes owners or switches user))",
           5, 3, "db", db_fix) +
       ",\n" +
       result(
@@ -804,7 +804,9 @@ TEST(GithubReportTest, SmallFile) {
       "devices; cap_drop and cap_add have no effect\n"
       "::warning file=compose.yaml,line=5,title=harden%3A baseline/cap_drop::"
       "service \"db\": add cap_drop ALL (drop every capability; cap_add gives "
-      "back what the service needs)\n"
+      "back what the service needs: as root, with an image harden does not "
+      "know, that may be CHOWN, SETUID and SETGID for an entrypoint that "
+      "changes owners or switches user)\n"
       "::warning file=compose.yaml,line=5,title=harden%3A "
       "baseline/no-new-privileges::service \"db\": add security_opt "
       "no-new-privileges:true (forbid privilege escalation through setuid "

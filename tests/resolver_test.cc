@@ -162,6 +162,45 @@ TEST(ResolverTest, ExplicitUserIsKeptEvenRoot) {
   EXPECT_TRUE(HasFinding(p, "runs-as-root"));
 }
 
+// Root with an image harden does not know gets no capability back on a
+// guess; the reason for cap_drop says what such an entrypoint may need.
+// Only where root is certain: the baseline's user, a known image, or no
+// user in the baseline (root assumed) get the plain reason.
+TEST(ResolverTest, RootWithAnUnknownImageIsToldWhatItsEntrypointMayNeed) {
+  const std::string hint =
+      ": as root, with an image harden does not know, that may be CHOWN, "
+      "SETUID and SETGID for an entrypoint that changes owners or switches "
+      "user";
+  auto reason = [](const ServiceFacts& f, const Baseline& b) {
+    const ServicePlan p = Resolve(f, b, TestImages());
+    const Decision* d = Find(p, "cap_drop", Action::kAdd);
+    return d ? std::string(d->reason) : "(none)";
+  };
+  const std::string plain =
+      "drop every capability; cap_add gives back what the service needs";
+  ServiceFacts root = Facts("example/app");
+  root.user = Located{"0:0", 5};
+  EXPECT_EQ(plain + hint, reason(root, Default()));
+  ServiceFacts vpn = Facts("example/vpn");
+  vpn.cap_add = {{"NET_ADMIN", 5}};
+  EXPECT_EQ(plain + hint, reason(vpn, Default()));
+  EXPECT_TRUE(Added(Resolve(vpn, Default(), TestImages()), "cap_add").empty());
+
+  EXPECT_EQ(plain, reason(Facts("example/app"), Default()));
+  ServiceFacts db = Facts("postgres:17");
+  db.user = Located{"root", 5};
+  EXPECT_EQ(plain, reason(db, Default()));
+  Baseline no_user = Default();
+  no_user.user.reset();
+  EXPECT_EQ(plain, reason(Facts("example/app"), no_user));
+  // The hint goes with harden's cap_drop ALL, not with the service's own.
+  ServiceFacts own = root;
+  own.cap_drop = {{"NET_RAW", 6}};
+  EXPECT_EQ(plain + hint, reason(own, Default()));
+  own.cap_drop = {{"ALL", 6}};
+  EXPECT_EQ("(none)", reason(own, Default()));
+}
+
 // What a service inherits through `extends` is an explicit choice too, and
 // the reason names where it was made.
 TEST(ResolverTest, ChoicesOfTheExtendedServiceAreKeptAndNamed) {
