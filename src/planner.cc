@@ -202,8 +202,15 @@ std::optional<size_t> AfterColon(const SourceText& src, const Node* key) {
     i += key->value.size();
   }
   while (i < t.size() && (t[i] == ' ' || t[i] == '\t')) ++i;
-  if (i < t.size() && t[i] == ':') return i + 1;
-  return std::nullopt;
+  if (i >= t.size() || t[i] != ':') return std::nullopt;
+  // After a plain key, or properties with none (`? !t` then `:x` on the
+  // next line), a ':' is an indicator only before a space, a line's end or
+  // a flow indicator; otherwise it starts a scalar.
+  const bool quoted = key->kind == NodeKind::kScalar && !key->plain;
+  if (!quoted && i + 1 < t.size() &&
+      std::string_view(" \t\r\n,]}").find(t[i + 1]) == std::string_view::npos)
+    return std::nullopt;
+  return i + 1;
 }
 
 // What follows the ':' of a service whose value is empty: its anchor and

@@ -313,6 +313,15 @@ TEST_F(BadInputTest, ExplicitServiceNameWithATagThatEndsInAColon) {
                  "entries");
 }
 
+// A tagged empty name: the ':' that starts the next, less indented line
+// (`:im` is a scalar there) is not its value's.
+TEST_F(BadInputTest, ExplicitTaggedEmptyNameBeforeAScalarThatStartsWithAColon) {
+  ExpectRejected("services:\n  ? !o\n:im: 1a\n",
+                 "bad.yaml:2:5: error: service \"\" is written as \"? "
+                 "name\" with no value; harden edits only \"name: value\" "
+                 "entries");
+}
+
 // Filling an anchored empty value would hand the new value to every alias
 // of it.
 TEST_F(BadInputTest, AnchoredEmptyValueInAService) {
