@@ -334,12 +334,11 @@ class Resolver {
     if (f_.userns_mode && f_.userns_mode->value == "host")
       add("host-userns", "userns_mode: host disables user namespace remapping",
           f_.userns_mode->line);
-    for (const Located& v : f_.volume_sources)
-      if (v.value.find("docker.sock") != std::string::npos)
-        add("docker-socket",
-            fmt::format("{} is mounted: the container controls the Docker "
-                        "engine, which is root on the host", v.value),
-            v.line);
+    if (const Located* v = DockerSocket())
+      add("docker-socket",
+          fmt::format("{} is mounted: the container controls the Docker "
+                      "engine, which is root on the host", v->value),
+          v->line);
     for (const Located& o : f_.security_opt) {
       std::string s = o.value;
       std::replace(s.begin(), s.end(), '=', ':');
@@ -370,6 +369,12 @@ class Resolver {
   // Whether the service will run as root: no user and an image that starts
   // as root, or an explicit root user.
   bool RunsAsRoot() const { return runs_as_root_; }
+  // The Docker socket, when the service mounts it.
+  const Located* DockerSocket() const {
+    for (const Located& v : f_.volume_sources)
+      if (v.value.find("docker.sock") != std::string::npos) return &v;
+    return nullptr;
+  }
   // Runs as root for a known reason (a user of its own, or root kept for
   // its cap_add), not on the assumption that an image starts as root.
   bool SurelyRoot() const {
@@ -494,6 +499,22 @@ class Resolver {
            "privileged: true gives the service every capability, which only "
            "a root process holds; harden adds no user",
            f_.privileged->line);
+      return;
+    }
+    if (const Located* socket = DockerSocket()) {
+      runs_as_root_ = true;
+      root_because_ = fmt::format("it mounts the Docker socket ({}), which "
+                                  "only root and the host's docker group "
+                                  "may use", socket->value);
+      root_line_ = socket->line;
+      Push("user", Action::kSkip,
+           fmt::format("{} mounts the Docker socket ({}): as another user it "
+                       "could not reach the engine, whose socket only root "
+                       "and the host's docker group may use, and with it the "
+                       "service is root on the host anyway; harden adds no "
+                       "user",
+                       Who(*socket), socket->value),
+           socket->line);
       return;
     }
     if (const std::string ports = HostLowPorts();

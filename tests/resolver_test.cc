@@ -304,6 +304,12 @@ TEST(ResolverTest, AnExtenderThatMustRunAsRootSetsItExplicitly) {
        [](ServiceFacts* f) { f->network_mode = Located{"host", 10}; },
        "image nginx must run as root to listen on port 80 in the host's "
        "network"},
+      {"example/app",
+       [](ServiceFacts* f) {
+         f->volume_sources = {{"/var/run/docker.sock", 10}};
+       },
+       "it mounts the Docker socket (/var/run/docker.sock), which only root "
+       "and the host's docker group may use"},
   };
   for (const Case& c : cases) {
     ServiceFacts f = ExtenderOfHardenedBase(c.image);
@@ -645,6 +651,32 @@ TEST(ResolverTest, HostNamespacesAndSocketsAreFindings) {
                          "docker-socket", "seccomp-unconfined",
                          "apparmor-unconfined", "label-disable"})
     EXPECT_TRUE(HasFinding(p, id)) << id;
+}
+
+// The Docker socket is root's and the docker group's, whose gid only the
+// host knows: under the baseline's user a Docker client (portainer,
+// nginx-proxy, a cron that runs jobs in other containers) could not reach
+// the engine, and with the socket the service is root on the host anyway.
+TEST(ResolverTest, TheDockerSocketKeepsRoot) {
+  ServiceFacts f = Facts("portainer/portainer-ce");
+  f.volume_sources = {{"data", 7}, {"/var/run/docker.sock", 8}};
+  ServicePlan p = Resolve(f, Default(), TestImages());
+  EXPECT_TRUE(Added(p, "user").empty());
+  const Decision* skip = Find(p, "user", Action::kSkip);
+  ASSERT_TRUE(skip);
+  EXPECT_EQ(8, skip->line);
+  EXPECT_EQ("the service mounts the Docker socket (/var/run/docker.sock): as "
+            "another user it could not reach the engine, whose socket only "
+            "root and the host's docker group may use, and with it the "
+            "service is root on the host anyway; harden adds no user",
+            skip->reason);
+  EXPECT_THAT(Added(p, "cap_drop"), ElementsAre("ALL"));
+  EXPECT_TRUE(HasFinding(p, "docker-socket"));
+  EXPECT_TRUE(HasFinding(p, "runs-as-root"));
+  // A user of its own is its choice (a group_add of the docker gid, say).
+  f.user = Located{"1000:999", 9};
+  EXPECT_NE(nullptr, Find(Resolve(f, Default(), TestImages()), "user",
+                          Action::kKeep));
 }
 
 // In the host's network Docker's unprivileged-port setting does not apply:
