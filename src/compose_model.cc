@@ -275,6 +275,19 @@ ServiceFacts ReadFacts(const ServiceNode& service) {
   f.cap_drop = ScalarList(Lookup(m, "cap_drop"));
   f.security_opt = ScalarList(Lookup(m, "security_opt"));
   f.tmpfs = ScalarList(Lookup(m, "tmpfs"));
+  f.group_add = ScalarList(Lookup(m, "group_add"));
+  // `HOST[:CONTAINER[:PERMISSIONS]]`, or a mapping with `source`.
+  const Node* devices = Lookup(m, "devices");
+  if (devices && devices->Resolved()->IsSequence())
+    for (const Node* item : devices->Resolved()->children) {
+      const Node* r = item->Resolved();
+      if (r->IsScalar())
+        f.devices.push_back(
+            {std::string(r->value.substr(0, r->value.find(':'))),
+             item->line + 1});
+      else if (auto src = ScalarAt(r, "source"))
+        f.devices.push_back(*src);
+    }
   ReadVolumes(Lookup(m, "volumes"), &f);
   // SERVICE[:MODE], service:SERVICE[:MODE] or container:NAME[:MODE].
   for (Located& from : ScalarList(Lookup(m, "volumes_from"))) {
@@ -335,7 +348,8 @@ constexpr std::optional<Located> ServiceFacts::*kScalars[] = {
 constexpr std::vector<Located> ServiceFacts::*kLists[] = {
     &ServiceFacts::cap_add, &ServiceFacts::cap_drop,
     &ServiceFacts::security_opt, &ServiceFacts::tmpfs,
-    &ServiceFacts::volume_sources};
+    &ServiceFacts::volume_sources, &ServiceFacts::devices,
+    &ServiceFacts::group_add};
 
 // Calls `fn` on every value of `f` (not its name, line or errors).
 template <typename Fn>

@@ -689,6 +689,15 @@ const RuleData kFindingRules[] = {
      "Configure the service to listen on a port above 1023, or leave out the "
      "user so that harden keeps root with NET_BIND_SERVICE.",
      "note", "", nullptr},
+    {"devices-group", "DeviceNeedsGroup",
+     "Service may not open its devices as the user harden adds",
+     "A device node keeps the host's owner and group (root, and video, "
+     "render or dialout). harden adds a non-root user to a service with "
+     "`devices` and no `group_add`: that user opens the devices only "
+     "through their group.",
+     "Add the devices' group to `group_add`, by the gid it has on the host "
+     "(`stat -c %g /dev/dri/renderD128`).",
+     "note", "", nullptr},
     {"inherited-hardening", "InheritedHardening",
      "Service inherits hardening it opts out of",
      "The service extends another service of the same file and so inherits "

@@ -61,7 +61,7 @@ std::optional<bool> NoNewPrivileges(std::string_view opt) {
 bool IsAdvice(const Finding& f) {
   return f.id == "image-note" || f.id == "extends-file" ||
          f.id == "volumes-from-container" || f.id == "volumes-from-unknown" ||
-         f.id == "host-network-low-port";
+         f.id == "host-network-low-port" || f.id == "devices-group";
 }
 
 namespace {
@@ -167,6 +167,7 @@ class Resolver {
                        f_.skip_reason.empty() ? "" : ": " + f_.skip_reason),
            f_.line);
     User();
+    Devices();
     CapDrop();
     CapAdd();
     SecurityOpt();
@@ -581,6 +582,30 @@ class Resolver {
     Push("user", Action::kAdd,
          fmt::format("the baseline runs services as {}", *b_.user))
         .values = {*b_.user};
+  }
+
+  // Device nodes keep the host's owner and group (root and video, render,
+  // dialout): under a user harden adds, the service opens them only
+  // through their group, whose gid only the host knows.
+  void Devices() {
+    if (f_.devices.empty() || !f_.group_add.empty()) return;
+    for (const Decision& d : plan_.decisions) {
+      if (d.key != "user" || d.action != Action::kAdd || d.values.empty() ||
+          IsRootUser(d.values[0]))
+        continue;
+      std::string paths;
+      for (const Located& v : f_.devices)
+        paths += (paths.empty() ? "" : ", ") + v.value;
+      const bool one = f_.devices.size() == 1;
+      Note("devices-group",
+           fmt::format("as {} the service can open {} only if group_add "
+                       "lists the group that owns {} on the host, by its gid "
+                       "(video or render for /dev/dri, dialout for a serial "
+                       "port)",
+                       d.values[0], paths, one ? "it" : "them"),
+           f_.devices[0].line);
+      return;
+    }
   }
 
   void CapDrop() {

@@ -141,6 +141,21 @@ TEST(ReadFactsTest, ExtendsOfAnotherFileIsNamedWithItsLine) {
                    .extends_file);
 }
 
+// `devices`: the host path of each entry, short or long syntax, on its
+// own line; `group_add` as written.
+TEST(ReadFactsTest, DevicesAndGroupAdd) {
+  auto f = FactsOf("services:\n  app:\n    image: x\n    group_add: [video]\n"
+                   "    devices:\n      - /dev/dri:/dev/dri:rwm\n"
+                   "      - /dev/kfd\n"
+                   "      - source: /dev/ttyUSB0\n        target: /dev/zigbee\n"
+                   "      - [not, a, device]\n")["app"];
+  EXPECT_THAT(Values(f.devices),
+              ElementsAre("/dev/dri", "/dev/kfd", "/dev/ttyUSB0"));
+  EXPECT_EQ(6, f.devices[0].line);
+  EXPECT_EQ(8, f.devices[2].line);
+  EXPECT_THAT(Values(f.group_add), ElementsAre("video"));
+}
+
 // `include`: short and long entries, through an anchor; what is not an
 // entry docker compose reads is left out.
 TEST(ReadIncludesTest, ShortAndLongEntries) {

@@ -679,6 +679,33 @@ TEST(ResolverTest, TheDockerSocketKeepsRoot) {
                           Action::kKeep));
 }
 
+// A device keeps the host's owner and group: under the user harden adds,
+// only group_add opens it, and the gid is the host's, so harden says so.
+TEST(ResolverTest, DevicesUnderAnAddedUserNeedTheirGroup) {
+  ServiceFacts f = Facts("jellyfin/jellyfin");
+  f.devices = {{"/dev/dri", 6}, {"/dev/kfd", 7}};
+  ServicePlan p = Resolve(f, Default(), TestImages());
+  EXPECT_THAT(Added(p, "user"), ElementsAre("1000:1000"));
+  ASSERT_EQ(1u, p.findings.size());
+  EXPECT_EQ("devices-group", p.findings[0].id);
+  EXPECT_TRUE(IsAdvice(p.findings[0]));
+  EXPECT_EQ(6, p.findings[0].line);
+  EXPECT_EQ("as 1000:1000 the service can open /dev/dri, /dev/kfd only if "
+            "group_add lists the group that owns them on the host, by its "
+            "gid (video or render for /dev/dri, dialout for a serial port)",
+            p.findings[0].message);
+  // With a group_add, with a user of its own, or as root: nothing to say.
+  ServiceFacts grouped = f;
+  grouped.group_add = {{"44", 8}};
+  ServiceFacts own = f;
+  own.user = Located{"1000:1000", 8};
+  ServiceFacts root = f;
+  root.cap_add = {{"NET_ADMIN", 8}};
+  for (const ServiceFacts& g : {grouped, own, root})
+    for (const Finding& x : Resolve(g, Default(), TestImages()).findings)
+      EXPECT_NE("devices-group", x.id);
+}
+
 // In the host's network Docker's unprivileged-port setting does not apply:
 // an image that listens on port 80 by default starts only as root with
 // NET_BIND_SERVICE, so harden keeps root rather than break the stack.

@@ -108,6 +108,8 @@ struct ServiceFacts {
   std::vector<Located> tmpfs;
   std::vector<Located> volume_targets;  ///< container paths of volumes
   std::vector<Located> volume_sources;  ///< host paths / volume names
+  std::vector<Located> devices;    ///< host paths of `devices` entries
+  std::vector<Located> group_add;  ///< as written
   /// Service-level `x-harden`: false, or a mapping with skip and reason.
   bool opt_out = false;
   std::vector<std::string> skip;
