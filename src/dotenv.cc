@@ -51,9 +51,10 @@ void Substitute(std::string_view text, const Variables& vars, Interpolated* r,
   auto put = [&](std::string_view name, const std::string* v) {
     if (v) *out += *v;
     else out->push_back(kNoValue);
+    std::vector<std::string>& unknown = r->unknown;
     if ((!v || v->find(kNoValue) != std::string::npos) &&
-        std::find(r->unknown.begin(), r->unknown.end(), name) == r->unknown.end())
-      r->unknown.emplace_back(name);
+        std::find(unknown.begin(), unknown.end(), name) == unknown.end())
+      unknown.emplace_back(name);
   };
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] != '$' || i + 1 == text.size()) {

@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "harden/compose_model.h"
 #include "harden/document.h"
@@ -652,13 +653,12 @@ std::optional<std::string> UnknownImagesNote(
   }
   if (services.empty()) return std::nullopt;
   constexpr size_t kShown = 3;
-  std::string who = services.size() == 1 ? "service " : "services ";
-  for (size_t i = 0; i < services.size() && i < kShown; ++i)
-    who += (i ? ", " : "") + services[i];
+  const size_t shown = std::min(services.size(), kShown);
+  std::string who =
+      fmt::format("{} {}", services.size() == 1 ? "service" : "services",
+                  fmt::join(services.begin(), services.begin() + shown, ", "));
   if (services.size() > kShown)
     who += fmt::format(" and {} more", services.size() - kShown);
-  std::string names;
-  for (const std::string& v : variables) names += (names.empty() ? "" : ", ") + v;
   const bool one = services.size() == 1;
   return fmt::format(
       "{} name{} {} image through {} that .env beside the file does not set "
@@ -666,7 +666,8 @@ std::optional<std::string> UnknownImagesNote(
       "facts (postgres, for one, needs its own user and writable paths); "
       "run harden with the project's .env in place",
       who, one ? "s" : "", one ? "its" : "their",
-      variables.size() == 1 ? "a variable" : "variables", names,
+      variables.size() == 1 ? "a variable" : "variables",
+      fmt::join(variables, ", "),
       one ? "" : "s", one ? "it is" : "they are");
 }
 
