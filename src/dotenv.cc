@@ -28,6 +28,11 @@ bool IsName(std::string_view s) {
 // deep costs neither stack nor time.
 constexpr int kMaxNesting = 8;
 
+// How long a substituted value may grow: `.env` lines that double the one
+// before (B=${A}${A}, C=${B}${B}, ...) would otherwise outgrow memory in
+// forty lines. Real values (a certificate at most) are far shorter.
+constexpr size_t kMaxLength = 64 * 1024;
+
 void Substitute(std::string_view text, const Variables& vars, Interpolated* r,
                 int nesting) {
   std::string* out = &r->text;
@@ -49,6 +54,7 @@ void Substitute(std::string_view text, const Variables& vars, Interpolated* r,
     return &it->second;
   };
   auto put = [&](std::string_view name, const std::string* v) {
+    if (v && out->size() + v->size() > kMaxLength) v = nullptr;
     if (v) *out += *v;
     else out->push_back(kNoValue);
     std::vector<std::string>& unknown = r->unknown;

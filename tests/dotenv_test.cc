@@ -55,6 +55,20 @@ TEST(DotEnvTest, SubstitutesTheVariablesOfEarlierLines) {
                              Pair("REGISTRY", "ghcr.io/acme")));
 }
 
+// Each line twice the one before: sixty lines would ask for 2^60 bytes.
+// A value stops growing at 64 KiB, and the rest has no value.
+TEST(DotEnvTest, AValueThatWouldOutgrowMemoryHasNone) {
+  std::string env = "V0=xxxxxxxx\n";
+  for (int i = 1; i <= 60; ++i)
+    env += "V" + std::to_string(i) + "=${V" + std::to_string(i - 1) + "}${V" +
+           std::to_string(i - 1) + "}\n";
+  Variables v = ParseDotEnv(env);
+  EXPECT_EQ(std::string(16, 'x'), v.at("V1"));
+  EXPECT_EQ(std::string(65536, 'x'), v.at("V13"));
+  EXPECT_EQ(std::string(65536, 'x') + kNoValue, v.at("V14"));
+  EXPECT_LE(v.at("V60").size(), 65537u);
+}
+
 TEST(DotEnvTest, LeavesOutLinesItCannotRead) {
   Variables v = ParseDotEnv(
       "NO_EQUALS\n"

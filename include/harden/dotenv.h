@@ -29,8 +29,9 @@ struct Interpolated {
 /// `vars` are set: `$VAR` and `${VAR}` give their value, `${VAR:-default}`
 /// and `${VAR-default}` their default when unset (with ':', also when
 /// empty), `${VAR:+x}` x when set, `${VAR:?err}` its value, `$$` a dollar.
-/// A variable that has no value gives kNoValue, as does an unclosed `${`
-/// or defaults nested more than 8 deep.
+/// A variable that has no value gives kNoValue, as does an unclosed `${`,
+/// defaults nested more than 8 deep, or a value that would make the text
+/// longer than 64 KiB.
 Interpolated Interpolate(std::string_view text, const Variables& vars);
 
 /// Parses `.env` text as docker compose does, line by line: `KEY=VALUE`,
