@@ -128,7 +128,6 @@ class Resolver {
     if (b.image_facts && f.image) {
       image_as_ = ImageWithVariables(f.image->value, vars);
       if (image_as_.known()) image_ = images.Find(image_as_.image);
-      else plan_.image_variables_unknown = image_as_.unknown;
     }
     for (const std::string& s : f.skip) skip_.push_back(s);
   }
@@ -154,6 +153,8 @@ class Resolver {
       if (!what.empty()) Inherits(what, "it opts out with x-harden: false");
       return plan_;
     }
+    // Only where harden hardens: an opted-out service needs no facts.
+    if (!image_as_.known()) plan_.image_variables_unknown = image_as_.unknown;
     if (f_.extends_file)
       Note("extends-file",
            fmt::format("extends {}, which harden could not read: check "
