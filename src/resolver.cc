@@ -414,7 +414,11 @@ class Resolver {
   // Docker's unprivileged-port setting does not apply, and only root with
   // NET_BIND_SERVICE may bind them. Empty otherwise.
   std::string HostLowPorts() const {
-    if (!image_ || image_->low_ports.empty() || !HostNetwork()) return {};
+    return HostNetwork() ? LowPorts() : std::string();
+  }
+  // "port 80", "ports 80 and 443": where the image listens below 1024.
+  std::string LowPorts() const {
+    if (!image_ || image_->low_ports.empty()) return {};
     const auto& p = image_->low_ports;
     std::string out = p.size() == 1 ? "port " : "ports ";
     for (size_t i = 0; i < p.size(); ++i)
@@ -887,9 +891,22 @@ class Resolver {
            f_.image->line);
     // An image's warnings are about running it hardened: shown unless the
     // service keeps a user of its own over the account harden knows.
-    if (image_ && (!image_->user || user_added_ || !root_because_.empty()))
+    if (image_ && (!image_->user || user_added_ || !root_because_.empty())) {
       for (const std::string& w : image_->warnings)
         Note("image-note", w, f_.line);
+      // As a user, in a network of its own: the engine's setting is what
+      // lets it bind there (in the host's network harden keeps root, or
+      // gives the advice host-network-low-port).
+      if (const std::string ports = LowPorts();
+          !ports.empty() && !RunsAsRoot() && !HostNetwork() && !uid_.empty())
+        Note("image-note",
+             fmt::format("as {}, {} binds {} only because Docker >= 20.10 "
+                         "lets any user in a container's own network bind "
+                         "ports below 1024 (net.ipv4.ip_unprivileged_port_"
+                         "start=0); an older engine needs root",
+                         uid_, image_->name, ports),
+             f_.line);
+    }
   }
 
   const ServiceFacts& all_;  // with what it inherits from harden's additions

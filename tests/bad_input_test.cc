@@ -818,7 +818,7 @@ TEST_F(PermissionTest, FolderThatCanBeListedButNotEnteredIsAnError) {
             Lines(r.err).at(0));
   EXPECT_EQ(
       "harden: 1 file scanned, 1 to change, 0 already hardened, 1 failed; "
-      "1 service to harden, 2 findings",
+      "1 service to harden, 3 findings",
       Lines(r.err).back());
 }
 

@@ -706,6 +706,32 @@ TEST(ResolverTest, DevicesUnderAnAddedUserNeedTheirGroup) {
       EXPECT_NE("devices-group", x.id);
 }
 
+// As a user, an image binds its low ports thanks to Docker's setting for a
+// network of the container's own: a note says so there, and only there
+// (as root in the host's network it has NET_BIND_SERVICE instead).
+TEST(ResolverTest, ALowPortAsAUserIsNotedWhereTheEngineAllowsIt) {
+  auto port_notes = [](const ServiceFacts& f) {
+    std::vector<std::string> out;
+    for (const Finding& x : Resolve(f, Default(), TestImages()).findings)
+      if (std::string(x.message).find("binds port") != std::string::npos)
+        out.emplace_back(x.message);
+    return out;
+  };
+  EXPECT_THAT(port_notes(Facts("nginx:1.27")),
+              ElementsAre("as 101:101, nginx binds port 80 only because "
+                          "Docker >= 20.10 lets any user in a container's own "
+                          "network bind ports below 1024 "
+                          "(net.ipv4.ip_unprivileged_port_start=0); an older "
+                          "engine needs root"));
+  ServiceFacts host = Facts("nginx:1.27");
+  host.network_mode = Located{"host", 4};
+  EXPECT_TRUE(port_notes(host).empty());
+  ServiceFacts root = Facts("nginx:1.27");
+  root.user = Located{"0", 4};
+  EXPECT_TRUE(port_notes(root).empty());
+  EXPECT_TRUE(port_notes(Facts("postgres:17")).empty());  // no low port
+}
+
 // In the host's network Docker's unprivileged-port setting does not apply:
 // an image that listens on port 80 by default starts only as root with
 // NET_BIND_SERVICE, so harden keeps root rather than break the stack.
