@@ -180,9 +180,14 @@ class Resolver {
   }
 
  private:
-  static std::string Join(const std::vector<std::string>& v) {
+  // "a, b, c": names, or the values of located entries.
+  static const std::string& Word(const std::string& s) { return s; }
+  static const std::string& Word(const Located& l) { return l.value; }
+  static const std::string& Word(const Located* l) { return l->value; }
+  template <typename T>
+  static std::string Join(const std::vector<T>& v) {
     std::string out;
-    for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+    for (const T& x : v) out += (out.empty() ? "" : ", ") + Word(x);
     return out;
   }
 
@@ -568,9 +573,7 @@ class Resolver {
     // service adds capabilities, it needs them there. (An image with an
     // account of its own, above, drops to it and its capabilities anyway.)
     if (auto caps = RootOnlyCapAdds(); !caps.empty()) {
-      std::string names;
-      for (const Located* c : caps)
-        names += (names.empty() ? "" : ", ") + c->value;
+      const std::string names = Join(caps);
       runs_as_root_ = true;
       root_because_ = fmt::format("it adds {}, which only a root process "
                                   "holds", names);
@@ -598,9 +601,7 @@ class Resolver {
       if (d.key != "user" || d.action != Action::kAdd || d.values.empty() ||
           IsRootUser(d.values[0]))
         continue;
-      std::string paths;
-      for (const Located& v : f_.devices)
-        paths += (paths.empty() ? "" : ", ") + v.value;
+      const std::string paths = Join(f_.devices);
       const bool one = f_.devices.size() == 1;
       Note("devices-group",
            fmt::format("as {} the service can open {} only if group_add "
