@@ -30,6 +30,35 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
+// A list of warnings: each a string (always shown) or a one-key mapping
+// whose key says when it holds.
+Expected<std::vector<ImageWarning>> Warnings(const YAML::Node& n,
+                                             const std::string& path) {
+  using When = ImageWarning::When;
+  std::vector<ImageWarning> out;
+  if (!n.IsSequence()) return At(path, n, "warnings must be a list");
+  for (const auto& item : n) {
+    if (item.IsScalar()) {
+      out.push_back({When::kAlways, item.Scalar()});
+      continue;
+    }
+    if (!item.IsMap() || item.size() != 1 || !item.begin()->second.IsScalar())
+      return At(path, item, "a warning is a string, or one of as_user, "
+                            "as_root, read_only with a string");
+    const std::string k = item.begin()->first.Scalar();
+    When when;
+    if (k == "as_user") when = When::kAsUser;
+    else if (k == "as_root") when = When::kAsRoot;
+    else if (k == "read_only") when = When::kReadOnly;
+    else
+      return At(path, item.begin()->first,
+                fmt::format("unknown warning condition \"{}\" (as_user, "
+                            "as_root, read_only)", k));
+    out.push_back({when, item.begin()->second.Scalar()});
+  }
+  return out;
+}
+
 bool IsLowPort(const std::string& s) {
   int n = 0;
   const char* end = s.data() + s.size();
@@ -49,7 +78,12 @@ std::optional<Diagnostic> ReadFactKeys(const YAML::Node& entry,
     else if (k == "root_caps") { f->root_caps = Strings(v); has[1] = true; }
     else if (k == "tmpfs") { f->tmpfs = Strings(v); has[2] = true; }
     else if (k == "root_owned") { f->root_owned = Strings(v); has[3] = true; }
-    else if (k == "warnings") { f->warnings = Strings(v); has[4] = true; }
+    else if (k == "warnings") {
+      auto w = Warnings(v, path);
+      if (!w) return w.error();
+      f->warnings = std::move(w.value());
+      has[4] = true;
+    }
     else if (k == "low_ports") {
       f->low_ports = Strings(v);
       for (const std::string& port : f->low_ports)

@@ -468,7 +468,9 @@ class Resolver {
   // `user`.
   void DecideUser(const std::optional<Located>& user) {
     if (Skipped("user")) {
-      runs_as_root_ = !user || IsRootUser(user->value);
+      // Without a user it runs as the image's: its own account, or root.
+      runs_as_root_ = user ? IsRootUser(user->value)
+                           : !(image_ && image_->image_user);
       return;
     }
     if (user) {
@@ -893,8 +895,8 @@ class Resolver {
     // An image's warnings are about running it hardened: shown unless the
     // service keeps a user of its own over the account harden knows.
     if (image_ && (!image_->user || user_added_ || !root_because_.empty())) {
-      for (const std::string& w : image_->warnings)
-        Note("image-note", w, f_.line);
+      for (const ImageWarning& w : image_->warnings)
+        if (Holds(w.when)) Note("image-note", w.text, f_.line);
       // As a user, in a network of its own: the engine's setting is what
       // lets it bind there (in the host's network harden keeps root, or
       // gives the advice host-network-low-port).
@@ -908,6 +910,17 @@ class Resolver {
                          uid_, image_->name, ports),
              f_.line);
     }
+  }
+
+  // Whether an image warning's condition holds for the service as hardened.
+  bool Holds(ImageWarning::When when) const {
+    switch (when) {
+      case ImageWarning::When::kAlways: return true;
+      case ImageWarning::When::kAsUser: return !RunsAsRoot();
+      case ImageWarning::When::kAsRoot: return RunsAsRoot();
+      case ImageWarning::When::kReadOnly: return read_only_;
+    }
+    return true;
   }
 
   const ServiceFacts& all_;  // with what it inherits from harden's additions

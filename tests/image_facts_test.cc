@@ -1,9 +1,13 @@
 #include "harden/image_facts.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 namespace harden {
 namespace {
+
+using ::testing::ElementsAre;
+using ::testing::Pair;
 
 TEST(ImageFactsTest, ShippedFactsCoverThePopularImagesWithSources) {
   const ImageFacts& facts = ImageFacts::Shipped();
@@ -127,6 +131,41 @@ TEST(ImageFactsTest, ParseRejectsUnknownKeysWithTheirPlace) {
   ASSERT_FALSE(f.ok());
   EXPECT_EQ("images.yaml:4:16: error: low_ports: \"8080\" is not a port below "
             "1024",
+            FormatDiagnostic(f.error()));
+}
+
+TEST(ImageFactsTest, AWarningSaysWhenItHolds) {
+  auto f = ImageFacts::Parse(
+      "images:\n  - name: x\n    match: [x]\n    source: s\n"
+      "    warnings:\n      - always\n      - as_user: u\n"
+      "      - as_root: r\n      - read_only: ro\n",
+      "images.yaml");
+  ASSERT_TRUE(f.ok()) << FormatDiagnostic(f.error());
+  using When = ImageWarning::When;
+  std::vector<std::pair<When, std::string>> got;
+  const std::optional<ImageFact> x = f->Find("x");
+  ASSERT_TRUE(x);
+  for (const ImageWarning& w : x->warnings)
+    got.emplace_back(w.when, w.text);
+  EXPECT_THAT(got, ElementsAre(Pair(When::kAlways, "always"),
+                               Pair(When::kAsUser, "u"),
+                               Pair(When::kAsRoot, "r"),
+                               Pair(When::kReadOnly, "ro")));
+  f = ImageFacts::Parse(
+      "images:\n  - name: x\n    source: s\n    warnings:\n"
+      "      - as_admin: a\n",
+      "images.yaml");
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ("images.yaml:5:9: error: unknown warning condition \"as_admin\" "
+            "(as_user, as_root, read_only)",
+            FormatDiagnostic(f.error()));
+  f = ImageFacts::Parse(
+      "images:\n  - name: x\n    source: s\n    warnings:\n"
+      "      - {as_user: a, as_root: b}\n",
+      "images.yaml");
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ("images.yaml:5:9: error: a warning is a string, or one of "
+            "as_user, as_root, read_only with a string",
             FormatDiagnostic(f.error()));
 }
 

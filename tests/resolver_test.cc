@@ -49,6 +49,21 @@ images:
     match: ["bitnami/*"]
     source: "bitnami source"
     image_user: true
+  - name: warned
+    match: [example/warned]
+    source: "warned source"
+    warnings:
+      - "always"
+      - as_user: "as a user"
+      - as_root: "as root"
+      - read_only: "read-only"
+  - name: warned-own
+    match: [example/warned-own]
+    source: "warned-own source"
+    image_user: true
+    warnings:
+      - as_user: "as its own user"
+      - as_root: "as root"
 )", "test-images.yaml").value();
   return facts;
 }
@@ -730,6 +745,34 @@ TEST(ResolverTest, ALowPortAsAUserIsNotedWhereTheEngineAllowsIt) {
   root.user = Located{"0", 4};
   EXPECT_TRUE(port_notes(root).empty());
   EXPECT_TRUE(port_notes(Facts("postgres:17")).empty());  // no low port
+}
+
+// An image's warning says when it holds (as a user, as root, under a
+// read-only root): one that does not hold for the service as hardened is
+// noise a reviewer learns to skip, so it is not shown.
+TEST(ResolverTest, AnImageWarningIsShownOnlyWhereItHolds) {
+  auto notes = [](const ServiceFacts& f) {
+    std::vector<std::string> out;
+    for (const Finding& x : Resolve(f, Default(), TestImages()).findings)
+      if (x.id == "image-note") out.emplace_back(x.message);
+    return out;
+  };
+  EXPECT_THAT(notes(Facts("example/warned")),
+              ElementsAre("always", "as a user", "read-only"));
+  ServiceFacts root = Facts("example/warned");
+  root.user = Located{"0", 4};
+  EXPECT_THAT(notes(root), ElementsAre("always", "as root", "read-only"));
+  ServiceFacts writable = Facts("example/warned");
+  writable.read_only = Located{"false", 4};
+  EXPECT_THAT(notes(writable), ElementsAre("always", "as a user"));
+  ServiceFacts privileged = Facts("example/warned");  // root, writable
+  privileged.privileged = Located{"true", 4};
+  EXPECT_THAT(notes(privileged), ElementsAre("always", "as root"));
+  // With harden's user skipped, an image with an account of its own still
+  // runs as it, not as root.
+  ServiceFacts own = Facts("example/warned-own");
+  own.skip = {"user"};
+  EXPECT_THAT(notes(own), ElementsAre("as its own user"));
 }
 
 // In the host's network Docker's unprivileged-port setting does not apply:

@@ -31,6 +31,17 @@ std::string List(const std::vector<std::string>& v) {
   return out + "}";
 }
 
+std::string Warnings(const std::vector<harden::ImageWarning>& v) {
+  static const char* const kWhen[] = {"kAlways", "kAsUser", "kAsRoot",
+                                      "kReadOnly"};
+  std::string out = "{";
+  for (const auto& w : v)
+    out += fmt::format("harden::ImageWarning{{harden::ImageWarning::When::{}, "
+                       "{}}}, ",
+                       kWhen[static_cast<int>(w.when)], Quote(w.text));
+  return out + "}";
+}
+
 std::string Fact(const harden::ImageFact& f) {
   return fmt::format(
       "harden::ImageFact{{{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}}}",
@@ -38,7 +49,7 @@ std::string Fact(const harden::ImageFact& f) {
       f.user ? "std::optional<std::string>(" + Quote(*f.user) + ")"
              : std::string("std::nullopt"),
       f.image_user, f.root, List(f.root_caps), List(f.caps), List(f.tmpfs),
-      List(f.root_owned), List(f.warnings), List(f.low_ports));
+      List(f.root_owned), Warnings(f.warnings), List(f.low_ports));
 }
 
 }  // namespace

@@ -14,6 +14,18 @@
 
 namespace harden {
 
+/// A warning shown for an image, with the condition under which it holds.
+struct ImageWarning {
+  enum class When {
+    kAlways,    ///< a plain string in images.yaml
+    kAsUser,    ///< `as_user:`, only where the service runs as a user
+    kAsRoot,    ///< `as_root:`, only where it runs as root
+    kReadOnly,  ///< `read_only:`, only where its root filesystem is read-only
+  };
+  When when = When::kAlways;
+  std::string text;
+};
+
 struct ImageFact {
   std::string name;                   ///< family, e.g. "postgres"
   std::string source;
@@ -24,7 +36,7 @@ struct ImageFact {
   std::vector<std::string> caps;      ///< needed whatever the user
   std::vector<std::string> tmpfs;     ///< writable paths under read_only
   std::vector<std::string> root_owned;///< tmpfs paths that need uid=/gid=
-  std::vector<std::string> warnings;
+  std::vector<ImageWarning> warnings;
   /// Ports below 1024 it listens on by default. In the host's network
   /// (network_mode: host) only root with NET_BIND_SERVICE may bind them.
   std::vector<std::string> low_ports;
