@@ -496,9 +496,6 @@ class ServicePipeline {
     Waiting& w = waiting_.at(i);
     const ServiceNode& s = w.node;
     ServiceFacts f = w.facts ? std::move(*w.facts) : ReadFacts(s);
-    auto volumes = extender_volumes_.find(i);
-    if (volumes != extender_volumes_.end())
-      f.extender_volumes = std::move(volumes->second);
     if (f.extends_file && extends_) f = ExtendFromFile(std::move(f), extends_);
     // What the service it extends sets, as Compose reads it: inherited
     // (nothing through a cycle). Within this file: an override file's
@@ -520,6 +517,13 @@ class ServicePipeline {
         else
           f.hardened_in = partner_->name;
       }
+    }
+    // The volumes of the services that extend it are its own to know, not
+    // theirs to inherit: given last, so that facts_ holds none of them.
+    auto volumes = extender_volumes_.find(i);
+    if (volumes != extender_volumes_.end()) {
+      f.extender_volumes = std::move(volumes->second);
+      extender_volumes_.erase(volumes);
     }
     // An image named through variables: docker compose fills them from
     // the .env file beside the Compose file.
