@@ -376,10 +376,17 @@ class Resolver {
   // Whether the service will run as root: no user and an image that starts
   // as root, or an explicit root user.
   bool RunsAsRoot() const { return runs_as_root_; }
-  // The Docker socket, when the service mounts it.
+  // The Docker (or Podman) socket, when the service mounts it: named by
+  // the host path, or else by the path in the container, where the host
+  // path is a variable (`${DOCKER_SOCKET_LOCATION}:/var/run/docker.sock`).
   const Located* DockerSocket() const {
-    for (const Located& v : f_.volume_sources)
-      if (v.value.find("docker.sock") != std::string::npos) return &v;
+    auto socket = [](const Located& v) {
+      return v.value.find("docker.sock") != std::string::npos ||
+             v.value.find("podman.sock") != std::string::npos;
+    };
+    for (const auto* paths : {&f_.volume_sources, &f_.volume_targets})
+      for (const Located& v : *paths)
+        if (socket(v)) return &v;
     return nullptr;
   }
   // Runs as root for a known reason (a user of its own, or root kept for

@@ -692,6 +692,22 @@ TEST(ResolverTest, TheDockerSocketKeepsRoot) {
   f.user = Located{"1000:999", 9};
   EXPECT_NE(nullptr, Find(Resolve(f, Default(), TestImages()), "user",
                           Action::kKeep));
+  // The host path from a variable: the path in the container names it.
+  ServiceFacts var = Facts("timberio/vector");
+  var.volume_sources = {{"${DOCKER_SOCKET_LOCATION}", 8}};
+  var.volume_targets = {{"/var/run/docker.sock", 8}};
+  p = Resolve(var, Default(), TestImages());
+  EXPECT_TRUE(Added(p, "user").empty());
+  ASSERT_TRUE(Find(p, "user", Action::kSkip));
+  EXPECT_EQ("the service mounts the Docker socket (/var/run/docker.sock): as "
+            "another user it could not reach the engine, whose socket only "
+            "root and the host's docker group may use, and with it the "
+            "service is root on the host anyway; harden adds no user",
+            Find(p, "user", Action::kSkip)->reason);
+  // Podman's socket is the same kind of door.
+  ServiceFacts podman = Facts("containrrr/watchtower");
+  podman.volume_sources = {{"/run/podman/podman.sock", 8}};
+  EXPECT_TRUE(Added(Resolve(podman, Default(), TestImages()), "user").empty());
 }
 
 // A device keeps the host's owner and group: under the user harden adds,
