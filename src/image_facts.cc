@@ -197,35 +197,49 @@ Expected<ImageFacts> ImageFacts::Parse(std::string_view text,
 std::optional<ImageFact> ImageFacts::Find(std::string_view image) const {
   ImageRef ref = ParseImageRef(image);
   if (ref.repository.empty()) return std::nullopt;
-  std::string last = ref.repository.substr(ref.repository.rfind('/') + 1);
   for (const Family& fam : families_) {
     bool hit = false;
     for (const std::string& m : fam.match) {
-      if (m.size() > 2 && m.compare(m.size() - 2, 2, "/*") == 0) {
+      if (m.size() > 2 && m.compare(m.size() - 2, 2, "/*") == 0)
         hit = ref.repository.compare(0, m.size() - 1, m, 0, m.size() - 1) == 0;
-      } else {
-        hit = m == ref.repository || (m.find('/') == std::string::npos && m == last &&
-                                      ref.repository.find('/') == std::string::npos);
-      }
+      else
+        hit = m == ref.repository;
       if (hit) break;
     }
-    if (!hit) continue;
-    ImageFact f = fam.fact;
-    std::string tag = Lower(ref.tag);
-    for (const Variant& v : fam.variants) {
-      if (tag.find(v.tag_contains) == std::string::npos) continue;
-      if (v.has_user) f.user = v.overrides.user;
-      if (v.has_root_caps) f.root_caps = v.overrides.root_caps;
-      if (v.has_tmpfs) f.tmpfs = v.overrides.tmpfs;
-      if (v.has_root_owned) f.root_owned = v.overrides.root_owned;
-      if (v.has_warnings) f.warnings = v.overrides.warnings;
-      if (v.has_low_ports) f.low_ports = v.overrides.low_ports;
-      if (!v.overrides.source.empty())
-        f.source += "; " + v.overrides.source;
-    }
-    return f;
+    if (hit) return WithVariants(fam, ref.tag);
   }
   return std::nullopt;
+}
+
+std::optional<ImageFact> ImageFacts::Lookalike(std::string_view image) const {
+  if (Find(image)) return std::nullopt;
+  ImageRef ref = ParseImageRef(image);
+  const size_t slash = ref.repository.rfind('/');
+  if (slash == std::string::npos) return std::nullopt;
+  const std::string_view last =
+      std::string_view(ref.repository).substr(slash + 1);
+  for (const Family& fam : families_)
+    for (const std::string& m : fam.match)
+      if (m == last) return WithVariants(fam, ref.tag);
+  return std::nullopt;
+}
+
+ImageFact ImageFacts::WithVariants(const Family& fam,
+                                    const std::string& tag_in) {
+  ImageFact f = fam.fact;
+  std::string tag = Lower(tag_in);
+  for (const Variant& v : fam.variants) {
+    if (tag.find(v.tag_contains) == std::string::npos) continue;
+    if (v.has_user) f.user = v.overrides.user;
+    if (v.has_root_caps) f.root_caps = v.overrides.root_caps;
+    if (v.has_tmpfs) f.tmpfs = v.overrides.tmpfs;
+    if (v.has_root_owned) f.root_owned = v.overrides.root_owned;
+    if (v.has_warnings) f.warnings = v.overrides.warnings;
+    if (v.has_low_ports) f.low_ports = v.overrides.low_ports;
+    if (!v.overrides.source.empty())
+      f.source += "; " + v.overrides.source;
+  }
+  return f;
 }
 
 }  // namespace harden

@@ -128,6 +128,8 @@ class Resolver {
     if (b.image_facts && f.image) {
       image_as_ = ImageWithVariables(f.image->value, vars);
       if (image_as_.known()) image_ = images.Find(image_as_.image);
+      if (image_as_.known() && !image_)
+        lookalike_ = images.Lookalike(image_as_.image);
     }
     for (const std::string& s : f.skip) skip_.push_back(s);
   }
@@ -176,6 +178,7 @@ class Resolver {
     Tmpfs();
     VolumesFromContainers();
     Extra();
+    ImageNotes();
     return plan_;
   }
 
@@ -886,6 +889,36 @@ class Resolver {
       d.kind = ValueKind::kYaml;
       d.values = {e.yaml};
     }
+  }
+
+  // What harden knows of the image, or of the one it is named like, that
+  // the reviewer should check.
+  void ImageNotes() {
+    if (lookalike_) {
+      std::vector<std::string> needs;
+      if (!f_.user && !Has(skip_, "user")) {  // else its user is its choice
+        if (lookalike_->user) needs.push_back("user " + *lookalike_->user);
+        if (lookalike_->root) needs.push_back("root");
+        if (lookalike_->image_user) needs.push_back("no user but its own");
+      }
+      if (!lookalike_->caps.empty())
+        needs.push_back("cap_add " + Join(lookalike_->caps));
+      if (!lookalike_->tmpfs.empty() && read_only_)
+        needs.push_back("a tmpfs at " + Join(lookalike_->tmpfs));
+      Note("image-note",
+           fmt::format("image {} is named like {} but is another image, which "
+                       "harden does not know{}",
+                       ParseImageRef(image_as_.image).repository,
+                       lookalike_->name,
+                       needs.empty()
+                           ? std::string()
+                           : fmt::format(": if it is built on {}, it needs "
+                                         "what {} does ({}), which harden "
+                                         "does not add",
+                                         lookalike_->name, lookalike_->name,
+                                         Join(needs))),
+           f_.image->line);
+    }
     // What harden knows of an image named through variables is for the
     // image they give when unset: say which.
     if (image_ && image_as_.image != f_.image->value)
@@ -935,6 +968,7 @@ class Resolver {
   const ServiceFacts& f_;  // without: what decisions are made on
   const Baseline& b_;
   std::optional<ImageFact> image_;
+  std::optional<ImageFact> lookalike_;  // an unknown image named like one
   ImageAsRead image_as_;  // the image, its variables read
   std::vector<std::string> skip_;
   ServicePlan plan_;

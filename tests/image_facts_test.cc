@@ -134,6 +134,23 @@ TEST(ImageFactsTest, ParseRejectsUnknownKeysWithTheirPlace) {
             FormatDiagnostic(f.error()));
 }
 
+TEST(ImageFactsTest, ALookalikeIsAnImageNamedLikeAFamilyItIsNot) {
+  const ImageFacts& facts = ImageFacts::Shipped();
+  auto name = [&](const char* image) {
+    auto f = facts.Lookalike(image);
+    return f ? f->name : std::string("-");
+  };
+  EXPECT_EQ("postgres", name("ghcr.io/immich-app/postgres:14"));
+  EXPECT_EQ("postgres", name("supabase/postgres"));
+  EXPECT_EQ("redis", name("example.com:5000/team/redis@sha256:abc"));
+  EXPECT_EQ("-", name("postgres:17"));             // the image itself
+  EXPECT_EQ("-", name("library/postgres"));        // so is this
+  EXPECT_EQ("-", name("grafana/grafana"));         // a match with a '/'
+  EXPECT_EQ("-", name("bitnami/postgresql"));      // a namespace it knows
+  EXPECT_EQ("-", name("example/postgres-exporter"));
+  EXPECT_EQ("70:70", *facts.Lookalike("example/postgres:16-alpine")->user);
+}
+
 TEST(ImageFactsTest, AWarningSaysWhenItHolds) {
   auto f = ImageFacts::Parse(
       "images:\n  - name: x\n    match: [x]\n    source: s\n"

@@ -7,6 +7,7 @@ namespace harden {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 
 // Facts for tests, independent of the shipped images.yaml.
 const ImageFacts& TestImages() {
@@ -789,6 +790,46 @@ TEST(ResolverTest, AnImageWarningIsShownOnlyWhereItHolds) {
   ServiceFacts own = Facts("example/warned-own");
   own.skip = {"user"};
   EXPECT_THAT(notes(own), ElementsAre("as its own user"));
+}
+
+// An image harden does not know, named like one it does, is often built on
+// it: harden cannot know, so it hardens it as any unknown image and says
+// what the one it is named like would need.
+TEST(ResolverTest, AnImageNamedLikeAKnownOneIsNoted) {
+  auto notes = [](const ServiceFacts& f) {
+    std::vector<std::string> out;
+    for (const Finding& x : Resolve(f, Default(), TestImages()).findings)
+      if (x.id == "image-note") out.emplace_back(x.message);
+    return out;
+  };
+  ServicePlan p = Resolve(Facts("ghcr.io/immich-app/postgres:14"), Default(),
+                          TestImages());
+  EXPECT_THAT(Added(p, "user"), ElementsAre("1000:1000"));
+  EXPECT_THAT(Added(p, "tmpfs"), ElementsAre("/tmp"));
+  ASSERT_EQ(1u, p.findings.size());
+  EXPECT_EQ("image-note", p.findings[0].id);
+  EXPECT_EQ(3, p.findings[0].line);  // the image's
+  EXPECT_EQ("image immich-app/postgres is named like postgres but is another "
+            "image, which harden does not know: if it is built on postgres, "
+            "it needs what postgres does (user 999:999, a tmpfs at "
+            "/var/run/postgresql), which harden does not add",
+            p.findings[0].message);
+  // A user of its own is its choice; the tag picks the variant.
+  ServiceFacts own = Facts("supabase/postgres:15-alpine");
+  own.user = Located{"postgres", 4};
+  EXPECT_THAT(notes(own),
+              ElementsAre("image supabase/postgres is named like postgres but "
+                          "is another image, which harden does not know: if "
+                          "it is built on postgres, it needs what postgres "
+                          "does (a tmpfs at /var/run/postgresql), which "
+                          "harden does not add"));
+  ServiceFacts tagged = Facts("example/postgres:16-alpine");
+  EXPECT_THAT(notes(tagged), ElementsAre(HasSubstr("(user 70:70, ")));
+  // The image itself, a namespace harden knows, or another name: nothing.
+  EXPECT_TRUE(notes(Facts("postgres:17")).empty());
+  EXPECT_TRUE(notes(Facts("docker.io/library/postgres:17")).empty());
+  EXPECT_TRUE(notes(Facts("bitnami/postgres")).empty());
+  EXPECT_TRUE(notes(Facts("example/postgresql")).empty());
 }
 
 // In the host's network Docker's unprivileged-port setting does not apply:

@@ -93,10 +93,17 @@ class ImageFacts {
 
   /// Facts for `image`, with the variant for its tag applied; or none.
   std::optional<ImageFact> Find(std::string_view image) const;
+  /// For an image Find() does not know whose repository's last part is
+  /// the bare name of a family (ghcr.io/immich-app/postgres, named like
+  /// postgres): that family's facts, for its tag. Such an image is often
+  /// built on the family's, but harden cannot know, so it is not treated
+  /// as one.
+  std::optional<ImageFact> Lookalike(std::string_view image) const;
   size_t size() const { return families_.size(); }
   const std::vector<Family>& families() const { return families_; }
 
  private:
+  static ImageFact WithVariants(const Family& fam, const std::string& tag);
   std::vector<Family> families_;
 };
 
