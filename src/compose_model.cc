@@ -257,6 +257,37 @@ const char* KindName(const Node* n) {
   }
 }
 
+// `build: DIR`, or a mapping with context, dockerfile, dockerfile_inline,
+// target and args (a mapping, or a list of `NAME=VALUE`).
+std::optional<ServiceFacts::Build> ReadBuild(const Node* node) {
+  if (!node) return std::nullopt;
+  const Node* r = node->Resolved();
+  ServiceFacts::Build b;
+  b.line = node->line + 1;
+  if (r->IsScalar()) {
+    b.context = std::string(r->value);
+    return b;
+  }
+  if (!r->IsMapping()) return std::nullopt;
+  if (auto c = ScalarAt(r, "context")) b.context = c->value;
+  if (auto d = ScalarAt(r, "dockerfile")) b.dockerfile = d->value;
+  if (auto i = ScalarAt(r, "dockerfile_inline")) b.inline_text = i->value;
+  if (auto t = ScalarAt(r, "target")) b.target = t->value;
+  if (const Node* args = Lookup(r, "args")) {
+    const Node* a = args->Resolved();
+    if (a->IsMapping()) {
+      for (size_t i = 0; i < a->MapSize(); ++i)
+        if (const Node* v = a->Value(i)->Resolved(); v->IsScalar())
+          b.args[std::string(a->Key(i)->value)] = std::string(v->value);
+    } else {
+      for (const Located& item : ScalarList(a))
+        if (size_t eq = item.value.find('='); eq != std::string::npos)
+          b.args[item.value.substr(0, eq)] = item.value.substr(eq + 1);
+    }
+  }
+  return b;
+}
+
 ServiceFacts ReadFacts(const ServiceNode& service) {
   ServiceFacts f;
   f.name = service.name;
@@ -289,6 +320,7 @@ ServiceFacts ReadFacts(const ServiceNode& service) {
         f.devices.push_back(*src);
     }
   ReadVolumes(Lookup(m, "volumes"), &f);
+  f.build = ReadBuild(Lookup(m, "build"));
   // SERVICE[:MODE], service:SERVICE[:MODE] or container:NAME[:MODE].
   for (Located& from : ScalarList(Lookup(m, "volumes_from"))) {
     std::string_view v = from.value;
@@ -383,6 +415,7 @@ void Combine(ServiceFacts* base, ServiceFacts over, bool same_file) {
     else if (same_file)
       *same = std::move(t);
   }
+  if (over.build) base->build = std::move(over.build);
   for (std::string& k : over.keys)
     if (std::find(base->keys.begin(), base->keys.end(), k) == base->keys.end())
       base->keys.push_back(std::move(k));
@@ -407,6 +440,7 @@ ServiceFacts MergeFacts(ServiceFacts base, ServiceFacts over) {
 
 void Unlocate(ServiceFacts* f) {
   ForEachValue(f, [](Located& l) { l.line = 0; });
+  if (f->build) f->build->line = 0;
 }
 
 ServiceFacts ExtendFacts(const ServiceFacts& base, ServiceFacts own) {

@@ -525,6 +525,13 @@ class ServicePipeline {
       f.extender_volumes = std::move(volumes->second);
       extender_volumes_.erase(volumes);
     }
+    // Built by docker compose: its Dockerfile tells the image it starts
+    // from, and the user it runs as.
+    if (f.build && others_)
+      if (auto built = others_->Dockerfile(*f.build)) {
+        f.built = std::move(built->facts);
+        f.built_path = std::move(built->path);
+      }
     // An image named through variables: docker compose fills them from
     // the .env file beside the Compose file.
     static const Variables kNone;
@@ -691,6 +698,53 @@ const Variables& OtherFiles::DotEnv() {
   return *dotenv_;
 }
 
+std::optional<OtherFiles::Built> OtherFiles::Dockerfile(
+    const ServiceFacts::Build& build) {
+  const Variables& env = DotEnv();
+  auto known = [&](const std::string& text) -> std::optional<std::string> {
+    Interpolated in = Interpolate(text, env);
+    if (in.text.find(kNoValue) != std::string::npos) return std::nullopt;
+    return std::move(in.text);
+  };
+  Variables args;
+  for (const auto& [name, value] : build.args)
+    args[name] = Interpolate(value, env).text;  // kNoValue where unknown
+  Built out;
+  if (build.inline_text) {
+    // docker compose interpolates it with the rest of the file.
+    out.facts = ReadDockerfile(Interpolate(*build.inline_text, env).text, args,
+                               build.target);
+    out.path = "dockerfile_inline";
+    return out;
+  }
+  const auto context = known(build.context);
+  const auto file = known(build.dockerfile.empty() ? "Dockerfile"
+                                                   : build.dockerfile);
+  // A Git URL or another remote context is not on this machine.
+  if (!context || !file || context->find("://") != std::string::npos ||
+      context->rfind("git@", 0) == 0)
+    return std::nullopt;
+  // As a reviewer would write it: "app/Dockerfile", not "./app//Dockerfile".
+  auto tidy = [](std::string p) {
+    while (p.size() > 2 && p.compare(0, 2, "./") == 0) p.erase(0, 2);
+    while (p.size() > 1 && p.back() == '/') p.pop_back();
+    return p.empty() ? std::string(".") : p;
+  };
+  const std::string dir = tidy(*context), name = tidy(*file);
+  // The dockerfile is relative to the context, unless absolute.
+  const std::string shown =
+      name[0] == '/' || dir == "." ? name : dir + "/" + name;
+  auto [slot, fresh] = dockerfiles_.try_emplace(JoinPath(dir_, shown));
+  if (fresh) {
+    auto text = read_(slot->first);
+    if (text) slot->second = std::move(text->text);
+  }
+  if (!slot->second) return std::nullopt;
+  out.facts = ReadDockerfile(*slot->second, args, build.target);
+  out.path = shown;
+  return out;
+}
+
 const Expected<OtherFiles::File>& OtherFiles::Read(
     const std::string& path) {
   auto known = identity_.find(path);
@@ -711,6 +765,8 @@ const Expected<OtherFiles::File>& OtherFiles::Read(
       File::Service s{ReadFacts(n), n.mapping ? ExtendedService(n.mapping) : "",
                       n.key->line + 1, n.key->column + 1};
       Unlocate(&s.facts);
+      // Its build context is relative to that file's folder.
+      s.facts.build.reset();
       if (file.services.emplace(n.name, std::move(s)).second)
         file.order.push_back(n.name);
     }

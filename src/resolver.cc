@@ -125,7 +125,15 @@ class Resolver {
     plan_.texts = texts ? std::move(texts) : std::make_shared<TextPool>();
     plan_.service = f.name;
     plan_.line = f.line;
-    if (b.image_facts && f.image) {
+    // docker compose builds it: the image its Dockerfile starts from is
+    // what harden knows of it, before any name `image:` gives the result.
+    if (b.image_facts && f.built && f.built->found && !f.built->base.empty())
+      image_ = images.Find(f.built->base);
+    if (image_) {
+      built_from_ = true;
+      image_line_ = f.build->line;
+    } else if (b.image_facts && f.image) {
+      image_line_ = f.image->line;
       image_as_ = ImageWithVariables(f.image->value, vars);
       if (image_as_.known()) image_ = images.Find(image_as_.image);
       if (image_as_.known() && !image_)
@@ -479,8 +487,9 @@ class Resolver {
   void DecideUser(const std::optional<Located>& user) {
     if (Skipped("user")) {
       // Without a user it runs as the image's: its own account, or root.
-      runs_as_root_ = user ? IsRootUser(user->value)
-                           : !(image_ && image_->image_user);
+      runs_as_root_ = user                ? IsRootUser(user->value)
+                      : !BuiltUser().empty() ? IsRootUser(BuiltUser())
+                                             : !(image_ && image_->image_user);
       return;
     }
     if (user) {
@@ -503,6 +512,30 @@ class Resolver {
                          "above 1023, it will not start",
                          user->value, ports, image_->name),
              user->line);
+      return;
+    }
+    if (const std::string& built = BuiltUser(); !built.empty()) {
+      const std::string where = BuiltAt(f_.built->user_line);
+      if (IsRootUser(built)) {
+        runs_as_root_ = true;
+        root_because_ = fmt::format("its Dockerfile ({}) sets USER {}",
+                                    where, built);
+        root_line_ = f_.build->line;
+        Push("user", Action::kSkip,
+             fmt::format("its Dockerfile ({}) sets USER {}: the image is "
+                         "built to run as root; harden adds no user",
+                         where, built),
+             f_.build->line);
+        return;
+      }
+      // A user named through a variable the build leaves unset is still
+      // the image's own; only its uid is not known here.
+      if (built.find('$') == std::string::npos) uid_ = built;
+      Push("user", Action::kKeep,
+           fmt::format("its Dockerfile ({}) sets USER {}: the image runs as "
+                       "its own user; another would not own its files",
+                       where, built),
+           f_.build->line);
       return;
     }
     if (image_ && image_->image_user) {
@@ -559,7 +592,7 @@ class Resolver {
     if (image_ && image_->root) {
       runs_as_root_ = true;
       root_because_ = fmt::format("image {} must start as root", image_->name);
-      root_line_ = f_.image->line;
+      root_line_ = image_line_;
       Decision& d = Push("user", Action::kSkip,
                          fmt::format("image {} must start as root; it gets the "
                                      "capabilities its entrypoint needs instead",
@@ -921,7 +954,14 @@ class Resolver {
     }
     // What harden knows of an image named through variables is for the
     // image they give when unset: say which.
-    if (image_ && image_as_.image != f_.image->value)
+    if (built_from_)
+      Note("image-note",
+           fmt::format("built from {} ({}): harden applies what it knows "
+                       "of image {}",
+                       f_.built->base, BuiltAt(f_.built->base_line),
+                       image_->name),
+           image_line_);
+    else if (image_ && image_as_.image != f_.image->value)
       Note("image-note",
            fmt::format("image \"{}\" is read as \"{}\"{} ({}): check that "
                        "what harden applies for image {} holds for the one "
@@ -952,6 +992,19 @@ class Resolver {
     }
   }
 
+  // A line of its Dockerfile: "app/Dockerfile:3".
+  std::string BuiltAt(int line) const {
+    return f_.built_path == "dockerfile_inline"
+               ? fmt::format("dockerfile_inline, line {}", line)
+               : fmt::format("{}:{}", f_.built_path, line);
+  }
+
+  // The USER the Dockerfile of its build sets; empty without one.
+  const std::string& BuiltUser() const {
+    static const std::string kNone;
+    return f_.built ? f_.built->user : kNone;
+  }
+
   // Whether an image warning's condition holds for the service as hardened.
   bool Holds(ImageWarning::When when) const {
     switch (when) {
@@ -970,6 +1023,8 @@ class Resolver {
   std::optional<ImageFact> image_;
   std::optional<ImageFact> lookalike_;  // an unknown image named like one
   ImageAsRead image_as_;  // the image, its variables read
+  bool built_from_ = false;  // image_ is what its Dockerfile starts from
+  int image_line_ = 0;       // of what names image_: `image` or `build`
   std::vector<std::string> skip_;
   ServicePlan plan_;
   bool runs_as_root_ = false;

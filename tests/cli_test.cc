@@ -375,6 +375,43 @@ TEST(CliTest, ImagesFromVariablesWithoutValueAreNamedInANote) {
   EXPECT_EQ("", RunHarden({"compose.yaml"}, root.path()).err);
 }
 
+// A service docker compose builds is the image its Dockerfile starts
+// from: found from the Compose file's folder, through the variables of
+// .env beside it, the build's args and an inline Dockerfile.
+TEST(CliTest, ABuildIsReadThroughItsDockerfile) {
+  ScopedTempDir root;
+  Put(root, "app/compose.yaml",
+      "services:\n"
+      "  inline:\n"
+      "    build:\n"
+      "      dockerfile_inline: \"FROM postgres:16\\nUSER postgres\\n\"\n"
+      "  env:\n"
+      "    build:\n"
+      "      context: ${CTX}\n"
+      "      args: [\"BASE=${BASE_IMAGE}\"]\n"
+      "  unset:\n"
+      "    build: {context: web, args: {BASE: \"${NOPE}\"}}\n"
+      "  gone:\n"
+      "    build: ${NOPE}\n");
+  Put(root, "app/.env", "CTX=./web/\nBASE_IMAGE=nginx:1.27\n");
+  Put(root, "app/web/Dockerfile", "ARG BASE=postgres:16\nFROM ${BASE}\n");
+  auto r = RunHarden({"--explain", "app/compose.yaml"}, root.path());
+  ASSERT_EQ(0, r.exit_code) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("keep user: its Dockerfile (dockerfile_inline, "
+                               "line 2) sets USER postgres"));
+  EXPECT_THAT(r.out, HasSubstr("built from postgres:16 (dockerfile_inline, "
+                               "line 1): harden applies what it knows of "
+                               "image postgres"));
+  EXPECT_THAT(r.out, HasSubstr("built from nginx:1.27 (web/Dockerfile:2)"));
+  EXPECT_THAT(r.out, HasSubstr("add  user 101:101: image nginx"));
+  // An arg with no value is not its default: the image is unknown.
+  const size_t unset = r.out.find("service \"unset\"");
+  ASSERT_NE(std::string::npos, unset);
+  EXPECT_THAT(r.out.substr(unset),
+              HasSubstr("add  user 1000:1000: the baseline runs services"));
+  EXPECT_EQ(std::string::npos, r.out.find("built from", unset));
+}
+
 TEST(CliTest, AWalkThatFindsNothingWarnsAndPasses) {
   ScopedTempDir root;
   Put(root, "docs/README.md", "# no Compose file here\n");

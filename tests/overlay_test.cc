@@ -536,6 +536,11 @@ TEST_P(OverlayComposeTest, BasePlusOverlayConfiguresLikeTheHardenedBase) {
   ScopedTempDir dir;
   std::string input = ReadAll((src / "input.yaml").string());
   WriteAll(dir / "compose.yaml", input);
+  // What it reads beside it: build contexts, included files, .env.
+  for (const auto& e : fs::directory_iterator(src))
+    if (e.is_directory() || e.path().filename() == ".env")
+      fs::copy(e.path(), fs::path(dir.path()) / e.path().filename(),
+               fs::copy_options::recursive);
   std::vector<std::string> args = CaseArgs(src);
   for (std::string& a : args)  // a baseline file named relative to the root
     if (fs::exists(fs::path(HARDEN_SOURCE_DIR) / a))

@@ -6,6 +6,7 @@
 namespace harden {
 namespace {
 
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -922,6 +923,84 @@ TEST(ResolverTest, TmpfsOwnerNeedsANumericUser) {
   f.user = Located{"nginx", 4};
   ServicePlan p = Resolve(f, Default(), TestImages());
   EXPECT_THAT(Added(p, "tmpfs"), ElementsAre("/tmp", "/var/cache/nginx", "/run"));
+}
+
+}  // namespace
+}  // namespace harden
+
+namespace harden {
+namespace {
+
+// A service docker compose builds, its Dockerfile read as `built`.
+ServiceFacts Built(const std::string& base, const std::string& user) {
+  ServiceFacts f = Facts("");
+  f.build = ServiceFacts::Build{};
+  f.build->line = 4;
+  f.built = DockerfileFacts{base, 1, user, user.empty() ? 0 : 5, true};
+  f.built_path = "app/Dockerfile";
+  return f;
+}
+
+// The image a Dockerfile starts from is what harden knows of a service it
+// builds; the USER it sets is the image's own, kept like a user it sets.
+TEST(ResolverTest, ABuiltServiceIsWhatItsDockerfileSays) {
+  ServicePlan p = Resolve(Built("nginx:1.27-alpine", ""), Default(),
+                          TestImages());
+  EXPECT_THAT(Added(p, "user"), ElementsAre("101:101"));
+  EXPECT_THAT(Added(p, "tmpfs"),
+              ElementsAre("/tmp", "/var/cache/nginx:uid=101,gid=101",
+                          "/run:uid=101,gid=101"));
+  const Finding* note = nullptr;
+  for (const Finding& x : p.findings)
+    if (x.id == "image-note" && x.message.rfind("built", 0) == 0) note = &x;
+  ASSERT_TRUE(note);
+  EXPECT_EQ("built from nginx:1.27-alpine (app/Dockerfile:1): harden applies "
+            "what it knows of image nginx",
+            note->message);
+  EXPECT_EQ(4, note->line);  // the build's
+
+  // USER in the Dockerfile: kept, and its uid owns the image's tmpfs.
+  p = Resolve(Built("nginx:1.27", "999:999"), Default(), TestImages());
+  EXPECT_TRUE(Added(p, "user").empty());
+  const Decision* keep = Find(p, "user", Action::kKeep);
+  ASSERT_TRUE(keep);
+  EXPECT_EQ("its Dockerfile (app/Dockerfile:5) sets USER 999:999: the image "
+            "runs as its own user; another would not own its files",
+            keep->reason);
+  EXPECT_EQ(4, keep->line);
+  EXPECT_THAT(Added(p, "tmpfs"), Contains("/run:uid=999,gid=999"));
+  // The same for an image harden does not know.
+  p = Resolve(Built("example/app", "app"), Default(), TestImages());
+  EXPECT_TRUE(Added(p, "user").empty());
+  EXPECT_NE(nullptr, Find(p, "user", Action::kKeep));
+
+  // USER root: the image is built to run as root.
+  p = Resolve(Built("example/app", "root"), Default(), TestImages());
+  EXPECT_TRUE(Added(p, "user").empty());
+  ASSERT_TRUE(Find(p, "user", Action::kSkip));
+  EXPECT_EQ("its Dockerfile (app/Dockerfile:5) sets USER root: the image is "
+            "built to run as root; harden adds no user",
+            Find(p, "user", Action::kSkip)->reason);
+  EXPECT_TRUE(HasFinding(p, "runs-as-root"));
+
+  // The service's own user wins over the Dockerfile's.
+  ServiceFacts own = Built("example/app", "root");
+  own.user = Located{"1000", 6};
+  p = Resolve(own, Default(), TestImages());
+  ASSERT_TRUE(Find(p, "user", Action::kKeep));
+  EXPECT_EQ(6, Find(p, "user", Action::kKeep)->line);
+
+  // A base harden does not know leaves `image:` to name what it knows.
+  ServiceFacts named = Built("example/base", "");
+  named.image = Located{"postgres:16", 3};
+  EXPECT_THAT(Added(Resolve(named, Default(), TestImages()), "user"),
+              ElementsAre("999:999"));
+  // A Dockerfile without a FROM harden could read says nothing.
+  ServiceFacts unread = Built("", "app");
+  unread.built->found = false;
+  unread.built->user.clear();
+  EXPECT_THAT(Added(Resolve(unread, Default(), TestImages()), "user"),
+              ElementsAre("1000:1000"));
 }
 
 }  // namespace

@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "harden/diagnostic.h"
+#include "harden/dockerfile.h"
 #include "harden/document.h"
+#include "harden/dotenv.h"
 
 namespace harden {
 
@@ -110,6 +112,23 @@ struct ServiceFacts {
   std::vector<Located> volume_sources;  ///< host paths / volume names
   std::vector<Located> devices;    ///< host paths of `devices` entries
   std::vector<Located> group_add;  ///< as written
+  /// `build`: what the image is built from, as written (`build: DIR` or
+  /// its mapping); left out for a service of another file, whose context
+  /// is relative to that file's folder.
+  struct Build {
+    std::string context = ".";
+    std::string dockerfile;  ///< empty: Dockerfile
+    std::optional<std::string> inline_text;  ///< dockerfile_inline
+    std::string target;      ///< the stage built; empty: the last
+    Variables args;          ///< those given a value
+    int line = 0;            ///< of the `build` key
+  };
+  std::optional<Build> build;
+  /// What the Dockerfile of `build` says, when harden could read it, and
+  /// where it is, as words ("app/Dockerfile"). The image it starts from is
+  /// the service's, as far as harden's image facts go.
+  std::optional<DockerfileFacts> built;
+  std::string built_path;
   /// Service-level `x-harden`: false, or a mapping with skip and reason.
   bool opt_out = false;
   std::vector<std::string> skip;

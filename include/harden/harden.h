@@ -128,6 +128,16 @@ class OtherFiles {
   /// there is no such file.
   const Variables& DotEnv();
 
+  /// What the Dockerfile of `build` (a service's of the Compose file)
+  /// says, and where it is, as shown ("app/Dockerfile"): none when the
+  /// context is remote, a path needs a variable `.env` does not set, or
+  /// the file cannot be read. Each file is read once.
+  struct Built {
+    DockerfileFacts facts;
+    std::string path;
+  };
+  std::optional<Built> Dockerfile(const ServiceFacts::Build& build);
+
  private:
   struct File;
   Expected<ServiceFacts> Resolve(const std::string& path,
@@ -143,6 +153,7 @@ class OtherFiles {
   std::set<std::pair<std::string, std::string>> resolving_;
   size_t cuts_ = 0;  // how often the depth limit was reached
   std::optional<Variables> dotenv_;
+  std::unordered_map<std::string, std::optional<std::string>> dockerfiles_;
 };
 
 /// Hardens one file's text. Errors carry a line and column but no path.

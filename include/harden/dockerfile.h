@@ -1,0 +1,39 @@
+// What a service's Dockerfile says about the image it builds: the image it
+// starts FROM and the USER it runs as. A service with `build:` and no
+// image of its own is otherwise an image harden knows nothing about.
+#ifndef HARDEN_DOCKERFILE_H_
+#define HARDEN_DOCKERFILE_H_
+
+#include <string>
+#include <string_view>
+
+#include "harden/dotenv.h"
+
+namespace harden {
+
+/// The stage a Dockerfile builds, followed through the stages it starts
+/// from (`FROM build AS final`) to an image of a registry.
+struct DockerfileFacts {
+  /// The image it starts from, its variables substituted ("node:22-slim");
+  /// "scratch"; or empty where a variable has no value.
+  std::string base;
+  int base_line = 0;  ///< of that FROM (1-based)
+  /// The last USER of the stage or of the stages it starts from, as
+  /// written after substitution ("app", "1000:1000"); empty without one.
+  std::string user;
+  int user_line = 0;
+  /// The text had a FROM, so the rest means something.
+  bool found = false;
+};
+
+/// Reads Dockerfile `text` as BuildKit would build `target` (a stage name;
+/// empty: the last stage), with `args` (the build's `args`) over the ARG
+/// defaults. Line continuations, comments, parser directives (`# escape=`)
+/// and heredoc bodies (`RUN <<EOF`) are honoured; anything else is left
+/// alone, so a file that is not a Dockerfile has no FROM.
+DockerfileFacts ReadDockerfile(std::string_view text, const Variables& args,
+                               std::string_view target = {});
+
+}  // namespace harden
+
+#endif  // HARDEN_DOCKERFILE_H_

@@ -1,0 +1,267 @@
+#include "harden/dockerfile.h"
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+#include <vector>
+
+namespace harden {
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
+    s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+    s.remove_suffix(1);
+  return s;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(c));
+  return out;
+}
+
+std::vector<std::string_view> Words(std::string_view s) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+    size_t j = i;
+    while (j < s.size() && !std::isspace(static_cast<unsigned char>(s[j]))) ++j;
+    if (j > i) out.push_back(s.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+std::string Unquote(std::string_view s) {
+  if (s.size() >= 2 && (s.front() == '"' || s.front() == '\'') &&
+      s.back() == s.front())
+    s = s.substr(1, s.size() - 2);
+  return std::string(s);
+}
+
+// One instruction, its continuation lines joined.
+struct Instruction {
+  std::string keyword;  // upper case
+  std::string args;
+  int line = 0;
+};
+
+// The words that end the heredocs an instruction opens (`<<EOF`,
+// `<<-"EOF"`), with whether leading tabs are stripped before comparing.
+std::vector<std::pair<std::string, bool>> Heredocs(std::string_view args) {
+  std::vector<std::pair<std::string, bool>> out;
+  for (size_t at = args.find("<<"); at != std::string_view::npos;
+       at = args.find("<<", at + 2)) {
+    size_t i = at + 2;
+    const bool dash = i < args.size() && args[i] == '-';
+    if (dash) ++i;
+    const char quote = i < args.size() && (args[i] == '"' || args[i] == '\'')
+                           ? args[i]
+                           : '\0';
+    if (quote) ++i;
+    size_t j = i;
+    while (j < args.size() &&
+           (std::isalnum(static_cast<unsigned char>(args[j])) || args[j] == '_'))
+      ++j;
+    if (j == i || (quote && (j >= args.size() || args[j] != quote))) continue;
+    out.emplace_back(std::string(args.substr(i, j - i)), dash);
+  }
+  return out;
+}
+
+std::vector<Instruction> Instructions(std::string_view text) {
+  std::vector<std::string_view> lines;
+  for (size_t start = 0; start <= text.size();) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view l = text.substr(start, end - start);
+    if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+    lines.push_back(l);
+    start = end + 1;
+  }
+  // Parser directives: comments of the form `# key=value` before anything
+  // else; only `escape` changes how the rest reads.
+  char escape = '\\';
+  size_t i = 0;
+  for (; i < lines.size(); ++i) {
+    std::string_view l = Trim(lines[i]);
+    if (l.empty() || l[0] != '#') break;
+    l = Trim(l.substr(1));
+    const size_t eq = l.find('=');
+    if (eq == std::string_view::npos) break;
+    const std::string key = Lower(Trim(l.substr(0, eq)));
+    const std::string_view value = Trim(l.substr(eq + 1));
+    if (key == "escape" && (value == "`" || value == "\\")) escape = value[0];
+    else if (key != "syntax" && key != "check") break;
+  }
+  std::vector<Instruction> out;
+  std::string joined;
+  int first = 0;
+  for (; i < lines.size(); ++i) {
+    std::string_view l = lines[i];
+    const std::string_view t = Trim(l);
+    if (t.empty() || t[0] == '#') continue;  // also within a continuation
+    if (joined.empty()) first = static_cast<int>(i) + 1;
+    std::string_view r = l;
+    while (!r.empty() && std::isspace(static_cast<unsigned char>(r.back())))
+      r.remove_suffix(1);
+    if (!r.empty() && r.back() == escape) {
+      r.remove_suffix(1);
+      joined.append(r);
+      continue;
+    }
+    joined.append(r);
+    std::string_view all = Trim(joined);
+    size_t space = 0;
+    while (space < all.size() &&
+           !std::isspace(static_cast<unsigned char>(all[space])))
+      ++space;
+    Instruction in;
+    in.keyword = std::string(all.substr(0, space));
+    for (char& c : in.keyword) c = static_cast<char>(std::toupper(c));
+    in.args = std::string(Trim(all.substr(space)));
+    in.line = first;
+    joined.clear();
+    // A heredoc's body is the instruction's, not instructions.
+    if (in.keyword == "RUN" || in.keyword == "COPY" || in.keyword == "ADD")
+      for (const auto& [word, dash] : Heredocs(in.args)) {
+        for (++i; i < lines.size(); ++i) {
+          std::string_view b = lines[i];
+          if (dash)
+            while (!b.empty() && b.front() == '\t') b.remove_prefix(1);
+          if (b == word) break;
+        }
+      }
+    out.push_back(std::move(in));
+  }
+  return out;
+}
+
+// `NAME=value` pairs of ARG and ENV (and ENV's older `NAME value`); a NAME
+// alone has no value.
+std::vector<std::pair<std::string, std::optional<std::string>>> Assignments(
+    std::string_view args, bool env) {
+  std::vector<std::pair<std::string, std::optional<std::string>>> out;
+  const std::vector<std::string_view> words = Words(args);
+  if (env && words.size() >= 2 && words[0].find('=') == std::string_view::npos) {
+    const size_t rest = static_cast<size_t>(words[1].data() - args.data());
+    out.emplace_back(std::string(words[0]), Unquote(Trim(args.substr(rest))));
+    return out;
+  }
+  for (std::string_view w : words) {
+    const size_t eq = w.find('=');
+    if (eq == std::string_view::npos)
+      out.emplace_back(std::string(w), std::nullopt);
+    else
+      out.emplace_back(std::string(w.substr(0, eq)), Unquote(w.substr(eq + 1)));
+  }
+  return out;
+}
+
+struct Stage {
+  std::string name;  // lower case; empty without AS
+  std::string from;  // substituted; empty when a variable has no value
+  int from_line = 0;
+  std::string user;
+  int user_line = 0;
+  Variables vars;  // ENV, and ARG declared in the stage
+};
+
+// The value of `text` with `vars`; nullopt where a variable has none.
+std::optional<std::string> Substitute(std::string_view text,
+                                      const Variables& vars) {
+  Interpolated in = Interpolate(text, vars);
+  if (in.text.find(kNoValue) != std::string::npos) return std::nullopt;
+  return std::move(in.text);
+}
+
+}  // namespace
+
+DockerfileFacts ReadDockerfile(std::string_view text, const Variables& args,
+                               std::string_view target) {
+  Variables global;  // ARGs before the first FROM, with their values
+  std::vector<Stage> stages;
+  for (const Instruction& in : Instructions(text)) {
+    if (in.keyword == "FROM") {
+      std::vector<std::string_view> w = Words(in.args);
+      w.erase(std::remove_if(w.begin(), w.end(),
+                             [](std::string_view s) {
+                               return s.substr(0, 2) == "--";
+                             }),
+              w.end());
+      if (w.empty()) continue;
+      Stage s;
+      s.from = Substitute(w[0], global).value_or("");
+      s.from_line = in.line;
+      if (w.size() >= 3 && Lower(w[1]) == "as") s.name = Lower(w[2]);
+      // A stage built on an earlier one has its environment.
+      for (const Stage& earlier : stages)
+        if (!earlier.name.empty() && earlier.name == Lower(s.from))
+          s.vars = earlier.vars;
+      stages.push_back(std::move(s));
+      continue;
+    }
+    const bool arg = in.keyword == "ARG", env = in.keyword == "ENV";
+    if (arg || env) {
+      Variables& into = stages.empty() ? global : stages.back().vars;
+      for (auto& [name, value] : Assignments(in.args, env)) {
+        std::optional<std::string> v;
+        if (env) {
+          if (value) v = Substitute(*value, into);
+        } else if (auto given = args.find(name); given != args.end()) {
+          v = given->second;
+        } else if (value) {
+          v = Substitute(*value, into);
+        } else if (auto g = global.find(name);
+                   !stages.empty() && g != global.end()) {
+          v = g->second;  // a global ARG declared again in the stage
+        }
+        if (v) into[name] = *v;
+        else into.erase(name);
+      }
+      continue;
+    }
+    if (in.keyword == "USER" && !stages.empty()) {
+      Stage& s = stages.back();
+      const std::string written = std::string(Trim(in.args));
+      s.user = Substitute(written, s.vars).value_or(written);
+      s.user_line = in.line;
+    }
+  }
+  DockerfileFacts facts;
+  if (stages.empty()) return facts;
+  facts.found = true;
+  // The stage built, then the stages it starts from, to an image.
+  size_t k = stages.size() - 1;
+  if (!target.empty()) {
+    const std::string t = Lower(target);
+    auto it = std::find_if(stages.begin(), stages.end(),
+                           [&](const Stage& s) { return s.name == t; });
+    if (it == stages.end()) return DockerfileFacts{};
+    k = static_cast<size_t>(it - stages.begin());
+  }
+  for (size_t steps = 0; steps <= stages.size(); ++steps) {
+    const Stage& s = stages[k];
+    if (facts.user.empty() && !s.user.empty()) {
+      facts.user = s.user;
+      facts.user_line = s.user_line;
+    }
+    const std::string from = Lower(s.from);
+    auto earlier = std::find_if(stages.begin(), stages.begin() + k,
+                                [&](const Stage& e) {
+                                  return !e.name.empty() && e.name == from;
+                                });
+    if (from.empty() || earlier == stages.begin() + k) {
+      facts.base = s.from;
+      facts.base_line = s.from_line;
+      return facts;
+    }
+    k = static_cast<size_t>(earlier - stages.begin());
+  }
+  return facts;
+}
+
+}  // namespace harden

@@ -1,0 +1,109 @@
+#include "harden/dockerfile.h"
+
+#include <gtest/gtest.h>
+
+namespace harden {
+namespace {
+
+TEST(DockerfileTest, TheLastStageItsImageAndItsUser) {
+  DockerfileFacts f = ReadDockerfile(
+      "# syntax=docker/dockerfile:1\n"
+      "FROM node:22 AS build\n"
+      "RUN npm ci\n"
+      "\n"
+      "FROM nginx:1.27-alpine\n"
+      "COPY --from=build /app/dist /usr/share/nginx/html\n",
+      {});
+  EXPECT_TRUE(f.found);
+  EXPECT_EQ("nginx:1.27-alpine", f.base);
+  EXPECT_EQ(5, f.base_line);
+  EXPECT_EQ("", f.user);
+}
+
+TEST(DockerfileTest, AStageBuiltOnAnotherHasItsImageAndUser) {
+  const char* text =
+      "FROM python:3.12-slim AS base\n"
+      "RUN useradd -u 10001 app\n"
+      "USER app\n"
+      "FROM base AS dev\n"
+      "USER root\n"
+      "from BASE as final\n"
+      "CMD [\"python\", \"-m\", \"app\"]\n";
+  DockerfileFacts f = ReadDockerfile(text, {});
+  EXPECT_EQ("python:3.12-slim", f.base);
+  EXPECT_EQ(1, f.base_line);
+  EXPECT_EQ("app", f.user);
+  EXPECT_EQ(3, f.user_line);
+  // The build's target picks the stage.
+  f = ReadDockerfile(text, {}, "dev");
+  EXPECT_EQ("python:3.12-slim", f.base);
+  EXPECT_EQ("root", f.user);
+  EXPECT_EQ(5, f.user_line);
+  EXPECT_FALSE(ReadDockerfile(text, {}, "missing").found);
+}
+
+TEST(DockerfileTest, ArgsFillTheImageAndEnvTheUser) {
+  const char* text =
+      "ARG NODE_VERSION=20\n"
+      "ARG REGISTRY\n"
+      "FROM --platform=$BUILDPLATFORM node:${NODE_VERSION}-alpine\n"
+      "ENV APP_USER=node\n"
+      "USER ${APP_USER}:${APP_GROUP:-node}\n";
+  DockerfileFacts f = ReadDockerfile(text, {});
+  EXPECT_EQ("node:20-alpine", f.base);
+  EXPECT_EQ("node:node", f.user);
+  f = ReadDockerfile(text, {{"NODE_VERSION", "22"}});
+  EXPECT_EQ("node:22-alpine", f.base);
+  // A variable with no value: the image is unknown; the user as written.
+  f = ReadDockerfile("ARG REGISTRY\nFROM ${REGISTRY}/app\nUSER $UID\n", {});
+  EXPECT_TRUE(f.found);
+  EXPECT_EQ("", f.base);
+  EXPECT_EQ("$UID", f.user);
+  f = ReadDockerfile("ARG REGISTRY\nFROM ${REGISTRY}/app\n",
+                     {{"REGISTRY", "ghcr.io/acme"}});
+  EXPECT_EQ("ghcr.io/acme/app", f.base);
+  // An ARG declared again in a stage takes the global value.
+  f = ReadDockerfile("ARG UID=1001\nFROM alpine\nARG UID\nUSER ${UID}\n", {});
+  EXPECT_EQ("1001", f.user);
+  f = ReadDockerfile("ARG UID=1001\nFROM alpine\nUSER ${UID:-app}\n", {});
+  EXPECT_EQ("app", f.user);  // not declared in the stage: unset there
+}
+
+TEST(DockerfileTest, ContinuationsCommentsHeredocsAndTheEscapeDirective) {
+  DockerfileFacts f = ReadDockerfile(
+      "FROM debian:12 \\\n"
+      "  # a comment inside\n"
+      "  AS app\n"
+      "RUN <<EOF\n"
+      "USER nobody\n"
+      "FROM evil\n"
+      "EOF\n"
+      "COPY <<-\"END\" /etc/x\n"
+      "\tUSER nobody\n"
+      "\tEND\n"
+      "# USER commented\n"
+      "USER 1000:1000\r\n",
+      {});
+  EXPECT_EQ("debian:12", f.base);
+  EXPECT_EQ("1000:1000", f.user);
+  EXPECT_EQ(12, f.user_line);
+  f = ReadDockerfile(
+      "# escape=`\n"
+      "FROM mcr.microsoft.com/windows/servercore:ltsc2022 `\n"
+      "  AS win\n"
+      "USER ContainerUser\n",
+      {});
+  EXPECT_EQ("mcr.microsoft.com/windows/servercore:ltsc2022", f.base);
+  EXPECT_EQ("ContainerUser", f.user);
+}
+
+TEST(DockerfileTest, TextWithoutAFromSaysNothing) {
+  EXPECT_FALSE(ReadDockerfile("", {}).found);
+  EXPECT_FALSE(ReadDockerfile("services:\n  web:\n    image: nginx\n", {}).found);
+  EXPECT_FALSE(ReadDockerfile("FROM\n", {}).found);
+  DockerfileFacts scratch = ReadDockerfile("FROM scratch\nCOPY app /\n", {});
+  EXPECT_EQ("scratch", scratch.base);
+}
+
+}  // namespace
+}  // namespace harden
