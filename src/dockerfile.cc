@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 namespace harden {
@@ -161,13 +162,21 @@ std::vector<std::pair<std::string, std::optional<std::string>>> Assignments(
   return out;
 }
 
+struct Assignment {
+  std::string name;
+  std::optional<std::string> value;  // as written
+  bool env = false;                  // ENV, else ARG
+};
+
 struct Stage {
   std::string name;  // lower case; empty without AS
   std::string from;  // substituted; empty when a variable has no value
   int from_line = 0;
-  std::string user;
+  size_t parent = std::string::npos;  // the earlier stage it starts from
+  std::vector<Assignment> sets;       // its ARG and ENV, in order
+  std::string user;                   // its last USER, as written
   int user_line = 0;
-  Variables vars;  // ENV, and ARG declared in the stage
+  size_t sets_before_user = 0;  // how many of `sets` come before it
 };
 
 // The value of `text` with `vars`; nullopt where a variable has none.
@@ -184,6 +193,7 @@ DockerfileFacts ReadDockerfile(std::string_view text, const Variables& args,
                                std::string_view target) {
   Variables global;  // ARGs before the first FROM, with their values
   std::vector<Stage> stages;
+  std::unordered_map<std::string, size_t> named;  // stage names so far
   for (const Instruction& in : Instructions(text)) {
     if (in.keyword == "FROM") {
       std::vector<std::string_view> w = Words(in.args);
@@ -196,70 +206,95 @@ DockerfileFacts ReadDockerfile(std::string_view text, const Variables& args,
       Stage s;
       s.from = Substitute(w[0], global).value_or("");
       s.from_line = in.line;
-      if (w.size() >= 3 && Lower(w[1]) == "as") s.name = Lower(w[2]);
-      // A stage built on an earlier one has its environment.
-      for (const Stage& earlier : stages)
-        if (!earlier.name.empty() && earlier.name == Lower(s.from))
-          s.vars = earlier.vars;
+      if (auto earlier = named.find(Lower(s.from)); earlier != named.end())
+        s.parent = earlier->second;
+      if (w.size() >= 3 && Lower(w[1]) == "as") {
+        s.name = Lower(w[2]);
+        named[s.name] = stages.size();
+      }
       stages.push_back(std::move(s));
       continue;
     }
     const bool arg = in.keyword == "ARG", env = in.keyword == "ENV";
-    if (arg || env) {
-      Variables& into = stages.empty() ? global : stages.back().vars;
+    if ((arg || env) && stages.empty()) {
       for (auto& [name, value] : Assignments(in.args, env)) {
         std::optional<std::string> v;
-        if (env) {
-          if (value) v = Substitute(*value, into);
-        } else if (auto given = args.find(name); given != args.end()) {
+        if (auto given = args.find(name); arg && given != args.end())
           v = given->second;
-        } else if (value) {
-          v = Substitute(*value, into);
-        } else if (auto g = global.find(name);
-                   !stages.empty() && g != global.end()) {
-          v = g->second;  // a global ARG declared again in the stage
-        }
-        if (v) into[name] = *v;
-        else into.erase(name);
+        else if (value)
+          v = Substitute(*value, global);
+        if (v) global[name] = *v;
+        else global.erase(name);
       }
-      continue;
-    }
-    if (in.keyword == "USER" && !stages.empty()) {
+    } else if (arg || env) {
+      for (auto& [name, value] : Assignments(in.args, env))
+        stages.back().sets.push_back({name, std::move(value), env});
+    } else if (in.keyword == "USER" && !stages.empty()) {
       Stage& s = stages.back();
-      const std::string written = std::string(Trim(in.args));
-      s.user = Substitute(written, s.vars).value_or(written);
+      s.user = std::string(Trim(in.args));
       s.user_line = in.line;
+      s.sets_before_user = s.sets.size();
     }
   }
   DockerfileFacts facts;
   if (stages.empty()) return facts;
-  facts.found = true;
-  // The stage built, then the stages it starts from, to an image.
+  // The stage built, then the stages it starts from, to an image (each
+  // starts from an earlier one, so the chain ends).
   size_t k = stages.size() - 1;
   if (!target.empty()) {
-    const std::string t = Lower(target);
-    auto it = std::find_if(stages.begin(), stages.end(),
-                           [&](const Stage& s) { return s.name == t; });
-    if (it == stages.end()) return DockerfileFacts{};
-    k = static_cast<size_t>(it - stages.begin());
+    auto it = named.find(Lower(target));
+    if (it == named.end()) return facts;
+    k = it->second;
   }
-  for (size_t steps = 0; steps <= stages.size(); ++steps) {
-    const Stage& s = stages[k];
-    if (facts.user.empty() && !s.user.empty()) {
-      facts.user = s.user;
+  std::vector<size_t> chain{k};
+  while (stages[chain.back()].parent != std::string::npos)
+    chain.push_back(stages[chain.back()].parent);
+  facts.found = true;
+  facts.base = stages[chain.back()].from;
+  facts.base_line = stages[chain.back()].from_line;
+  auto with_user = std::find_if(chain.begin(), chain.end(), [&](size_t i) {
+    return !stages[i].user.empty();
+  });
+  if (with_user == chain.end()) return facts;
+  // Its variables where it is set: the ENV of the stages it starts from,
+  // then the ARG and ENV of its own stage before it. An ARG lasts to the end
+  // of its stage; a build arg gives it its value, an ENV of the same name
+  // wins over it.
+  Variables env, scope;
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    const Stage& s = stages[*it];
+    const bool last = it.base() - 1 == with_user;
+    const size_t n = last ? s.sets_before_user : s.sets.size();
+    std::vector<std::string> stage_args;
+    for (size_t j = 0; j < n; ++j) {
+      const Assignment& a = s.sets[j];
+      std::optional<std::string> v;
+      if (a.env) {
+        if (a.value) v = Substitute(*a.value, scope);
+        if (v) env[a.name] = *v;
+        else env.erase(a.name);
+      } else {
+        if (env.count(a.name)) continue;
+        if (auto given = args.find(a.name); given != args.end())
+          v = given->second;
+        else if (a.value)
+          v = Substitute(*a.value, scope);
+        else if (auto g = global.find(a.name); g != global.end())
+          v = g->second;  // a global ARG declared again in the stage
+        stage_args.push_back(a.name);
+      }
+      if (v) scope[a.name] = *v;
+      else scope.erase(a.name);
+    }
+    if (last) {
+      facts.user = Substitute(s.user, scope).value_or(s.user);
       facts.user_line = s.user_line;
+      break;
     }
-    const std::string from = Lower(s.from);
-    auto earlier = std::find_if(stages.begin(), stages.begin() + k,
-                                [&](const Stage& e) {
-                                  return !e.name.empty() && e.name == from;
-                                });
-    if (from.empty() || earlier == stages.begin() + k) {
-      facts.base = s.from;
-      facts.base_line = s.from_line;
-      return facts;
+    for (const std::string& name : stage_args) {
+      if (auto e = env.find(name); e != env.end()) scope[name] = e->second;
+      else scope.erase(name);
     }
-    k = static_cast<size_t>(earlier - stages.begin());
   }
   return facts;
 }

@@ -107,3 +107,43 @@ TEST(DockerfileTest, TextWithoutAFromSaysNothing) {
 
 }  // namespace
 }  // namespace harden
+
+namespace harden {
+namespace {
+
+// As BuildKit scopes them: a stage built on another has its ENV, not its
+// ARGs; an ENV wins over an ARG of the same name, build arg or not.
+TEST(DockerfileTest, AStageInheritsEnvButNotArgs) {
+  const char* text =
+      "FROM alpine AS base\n"
+      "ARG U=argu\n"
+      "ENV E=${U}-env\n"
+      "FROM base\n"
+      "USER ${U:-none}:${E}\n";
+  DockerfileFacts f = ReadDockerfile(text, {});
+  EXPECT_EQ("none:argu-env", f.user);
+  EXPECT_EQ("alpine", f.base);
+  f = ReadDockerfile("FROM alpine\nENV U=app\nARG U\nUSER $U\n",
+                     {{"U", "root"}});
+  EXPECT_EQ("app", f.user);
+  // Only what comes before USER counts.
+  f = ReadDockerfile("FROM alpine\nENV U=app\nUSER $U\nENV U=root\n", {});
+  EXPECT_EQ("app", f.user);
+}
+
+// A chain of many stages, each built on the one before, is followed to its
+// image at a cost linear in the file (no copy of every stage's variables).
+TEST(DockerfileTest, ALongChainOfStagesEndsAtItsImage) {
+  std::string text = "FROM debian:12 AS s0\n";
+  for (int i = 1; i <= 20000; ++i)
+    text += "FROM s" + std::to_string(i - 1) + " AS s" + std::to_string(i) +
+            "\nENV V" + std::to_string(i) + "=x\n";
+  text += "USER ${V20000}${V1}\n";
+  DockerfileFacts f = ReadDockerfile(text, {});
+  EXPECT_EQ("debian:12", f.base);
+  EXPECT_EQ("xx", f.user);
+  EXPECT_EQ("debian:12", ReadDockerfile(text, {}, "s7").base);
+}
+
+}  // namespace
+}  // namespace harden
