@@ -415,7 +415,12 @@ void Combine(ServiceFacts* base, ServiceFacts over, bool same_file) {
     else if (same_file)
       *same = std::move(t);
   }
-  if (over.build) base->build = std::move(over.build);
+  // What it is built from: the later build, with what its Dockerfile says.
+  if (over.build || over.built) {
+    base->build = std::move(over.build);
+    base->built = std::move(over.built);
+    base->built_path = std::move(over.built_path);
+  }
   for (std::string& k : over.keys)
     if (std::find(base->keys.begin(), base->keys.end(), k) == base->keys.end())
       base->keys.push_back(std::move(k));

@@ -684,6 +684,14 @@ std::optional<std::string> UnknownImagesNote(
 
 }  // namespace
 
+// A path of dir_'s, as shown: from the Compose file's folder.
+std::string OtherFiles::Shown(const std::string& path) const {
+  const std::string prefix = dir_ + "/";
+  return path.compare(0, prefix.size(), prefix) == 0
+             ? path.substr(prefix.size())
+             : path;
+}
+
 ExtendsReader OtherFiles::Reader() {
   return [this](const std::string& file, const std::string& service) {
     return Resolve(JoinPath(dir_, file), service, 1);
@@ -700,6 +708,12 @@ const Variables& OtherFiles::DotEnv() {
 
 std::optional<OtherFiles::Built> OtherFiles::Dockerfile(
     const ServiceFacts::Build& build) {
+  return Dockerfile(build, dir_, "");
+}
+
+std::optional<OtherFiles::Built> OtherFiles::Dockerfile(
+    const ServiceFacts::Build& build, const std::string& dir,
+    const std::string& shown_dir) {
   const Variables& env = DotEnv();
   auto known = [&](const std::string& text) -> std::optional<std::string> {
     Interpolated in = Interpolate(text, env);
@@ -730,18 +744,18 @@ std::optional<OtherFiles::Built> OtherFiles::Dockerfile(
     while (p.size() > 1 && p.back() == '/') p.pop_back();
     return p.empty() ? std::string(".") : p;
   };
-  const std::string dir = tidy(*context), name = tidy(*file);
+  const std::string ctx = tidy(*context), name = tidy(*file);
   // The dockerfile is relative to the context, unless absolute.
-  const std::string shown =
-      name[0] == '/' || dir == "." ? name : dir + "/" + name;
-  auto [slot, fresh] = dockerfiles_.try_emplace(JoinPath(dir_, shown));
+  const std::string path =
+      name[0] == '/' || ctx == "." ? name : JoinPath(ctx, name);
+  auto [slot, fresh] = dockerfiles_.try_emplace(JoinPath(dir, path));
   if (fresh) {
     auto text = read_(slot->first);
     if (text) slot->second = std::move(text->text);
   }
   if (!slot->second) return std::nullopt;
   out.facts = ReadDockerfile(*slot->second, args, build.target);
-  out.path = shown;
+  out.path = ShownPath(shown_dir, path);
   return out;
 }
 
@@ -765,8 +779,15 @@ const Expected<OtherFiles::File>& OtherFiles::Read(
       File::Service s{ReadFacts(n), n.mapping ? ExtendedService(n.mapping) : "",
                       n.key->line + 1, n.key->column + 1};
       Unlocate(&s.facts);
-      // Its build context is relative to that file's folder.
-      s.facts.build.reset();
+      // Its build context is relative to that file's folder: read here.
+      if (s.facts.build) {
+        if (auto built = Dockerfile(*s.facts.build, DirName(path),
+                                    ShownDir(Shown(path)))) {
+          s.facts.built = std::move(built->facts);
+          s.facts.built_path = std::move(built->path);
+        }
+        s.facts.build.reset();
+      }
       if (file.services.emplace(n.name, std::move(s)).second)
         file.order.push_back(n.name);
     }

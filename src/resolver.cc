@@ -131,7 +131,7 @@ class Resolver {
       image_ = images.Find(f.built->base);
     if (image_) {
       built_from_ = true;
-      image_line_ = f.build->line;
+      image_line_ = BuildLine();
     } else if (b.image_facts && f.image) {
       image_line_ = f.image->line;
       image_as_ = ImageWithVariables(f.image->value, vars);
@@ -520,12 +520,12 @@ class Resolver {
         runs_as_root_ = true;
         root_because_ = fmt::format("its Dockerfile ({}) sets USER {}",
                                     where, built);
-        root_line_ = f_.build->line;
+        root_line_ = BuildLine();
         Push("user", Action::kSkip,
              fmt::format("its Dockerfile ({}) sets USER {}: the image is "
                          "built to run as root; harden adds no user",
                          where, built),
-             f_.build->line);
+             BuildLine());
         return;
       }
       // A user named through a variable the build leaves unset is still
@@ -535,7 +535,7 @@ class Resolver {
            fmt::format("its Dockerfile ({}) sets USER {}: the image runs as "
                        "its own user; another would not own its files",
                        where, built),
-           f_.build->line);
+           BuildLine());
       return;
     }
     if (image_ && image_->image_user) {
@@ -997,6 +997,12 @@ class Resolver {
     return f_.built_path == "dockerfile_inline"
                ? fmt::format("dockerfile_inline, line {}", line)
                : fmt::format("{}:{}", f_.built_path, line);
+  }
+
+  // The line of `build`, or of the service where it inherits one from
+  // another file.
+  int BuildLine() const {
+    return f_.build && f_.build->line ? f_.build->line : f_.line;
   }
 
   // The USER the Dockerfile of its build sets; empty without one.

@@ -412,6 +412,33 @@ TEST(CliTest, ABuildIsReadThroughItsDockerfile) {
   EXPECT_EQ(std::string::npos, r.out.find("built from", unset));
 }
 
+// A service of another file is built from its context there; one that
+// extends it with a build of its own is built from that.
+TEST(CliTest, AServiceExtendedFromAnotherFileKeepsItsBuild) {
+  ScopedTempDir root;
+  Put(root, "app/compose.yaml",
+      "services:\n"
+      "  ext:\n"
+      "    extends: {file: lib/base.yaml, service: web}\n"
+      "  own:\n"
+      "    extends: {file: lib/base.yaml, service: web}\n"
+      "    build: ./web\n");
+  Put(root, "app/lib/base.yaml", "services:\n  web:\n    build: ./web\n");
+  Put(root, "app/lib/web/Dockerfile", "FROM nginx:1.27\nUSER 101:101\n");
+  Put(root, "app/web/Dockerfile", "FROM postgres:16\n");
+  auto r = RunHarden({"--explain", "app/compose.yaml"}, root.path());
+  ASSERT_EQ(0, r.exit_code) << r.err;
+  const size_t own = r.out.find("service \"own\"");
+  ASSERT_NE(std::string::npos, own);
+  EXPECT_THAT(r.out.substr(0, own),
+              HasSubstr("keep user: its Dockerfile (lib/web/Dockerfile:2) "
+                        "sets USER 101:101"));
+  EXPECT_THAT(r.out.substr(own),
+              HasSubstr("add  user 999:999: image postgres"));
+  EXPECT_THAT(r.out.substr(own),
+              HasSubstr("built from postgres:16 (web/Dockerfile:1)"));
+}
+
 TEST(CliTest, AWalkThatFindsNothingWarnsAndPasses) {
   ScopedTempDir root;
   Put(root, "docs/README.md", "# no Compose file here\n");

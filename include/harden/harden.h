@@ -131,7 +131,8 @@ class OtherFiles {
   /// What the Dockerfile of `build` (a service's of the Compose file)
   /// says, and where it is, as shown ("app/Dockerfile"): none when the
   /// context is remote, a path needs a variable `.env` does not set, or
-  /// the file cannot be read. Each file is read once.
+  /// the file cannot be read. Each file is read once. (A service of
+  /// another file comes with what its own Dockerfile says.)
   struct Built {
     DockerfileFacts facts;
     std::string path;
@@ -143,6 +144,11 @@ class OtherFiles {
   Expected<ServiceFacts> Resolve(const std::string& path,
                                  const std::string& service, size_t depth);
   const Expected<File>& Read(const std::string& path);
+  // For a build of a file in `dir`, shown as `shown_dir`.
+  std::optional<Built> Dockerfile(const ServiceFacts::Build& build,
+                                  const std::string& dir,
+                                  const std::string& shown_dir);
+  std::string Shown(const std::string& path) const;
 
   std::string dir_;
   ReadText read_;
