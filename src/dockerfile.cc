@@ -177,7 +177,29 @@ struct Stage {
   std::string user;                   // its last USER, as written
   int user_line = 0;
   size_t sets_before_user = 0;  // how many of `sets` come before it
+  std::string drops_root;       // the first such tool it names
+  int drops_root_line = 0;
 };
+
+// Tools an entrypoint uses to start as root and change to its own user.
+constexpr std::string_view kDropsRoot[] = {"gosu", "su-exec"};
+
+// The first of kDropsRoot that `args` names as a word of its own
+// ("/usr/local/bin/gosu", "tianon/gosu", not "gosuper").
+std::string_view DropsRoot(std::string_view args) {
+  auto word = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  };
+  for (std::string_view tool : kDropsRoot)
+    for (size_t at = args.find(tool); at != std::string_view::npos;
+         at = args.find(tool, at + 1)) {
+      const size_t end = at + tool.size();
+      if ((at == 0 || !word(args[at - 1])) &&
+          (end == args.size() || !word(args[end])))
+        return tool;
+    }
+  return {};
+}
 
 // The value of `text` with `vars`; nullopt where a variable has none.
 std::optional<std::string> Substitute(std::string_view text,
@@ -229,6 +251,14 @@ DockerfileFacts ReadDockerfile(std::string_view text, const Variables& args,
     } else if (arg || env) {
       for (auto& [name, value] : Assignments(in.args, env))
         stages.back().sets.push_back({name, std::move(value), env});
+    } else if ((in.keyword == "RUN" || in.keyword == "COPY" ||
+                in.keyword == "ADD" || in.keyword == "ENTRYPOINT" ||
+                in.keyword == "CMD") &&
+               !stages.empty() && stages.back().drops_root.empty()) {
+      if (std::string_view tool = DropsRoot(in.args); !tool.empty()) {
+        stages.back().drops_root = std::string(tool);
+        stages.back().drops_root_line = in.line;
+      }
     } else if (in.keyword == "USER" && !stages.empty()) {
       Stage& s = stages.back();
       s.user = std::string(Trim(in.args));
@@ -252,6 +282,12 @@ DockerfileFacts ReadDockerfile(std::string_view text, const Variables& args,
   facts.found = true;
   facts.base = stages[chain.back()].from;
   facts.base_line = stages[chain.back()].from_line;
+  for (size_t i : chain)
+    if (!stages[i].drops_root.empty()) {
+      facts.drops_root = stages[i].drops_root;
+      facts.drops_root_line = stages[i].drops_root_line;
+      break;
+    }
   auto with_user = std::find_if(chain.begin(), chain.end(), [&](size_t i) {
     return !stages[i].user.empty();
   });

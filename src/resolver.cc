@@ -538,6 +538,24 @@ class Resolver {
            BuildLine());
       return;
     }
+    if (f_.built && !f_.built->drops_root.empty()) {
+      const std::string& tool = f_.built->drops_root;
+      const std::string where = BuiltAt(f_.built->drops_root_line);
+      runs_as_root_ = true;
+      drops_root_ = true;
+      root_because_ = fmt::format("its Dockerfile ({}) uses {}, which starts "
+                                  "as root to change to its own user",
+                                  where, tool);
+      root_line_ = BuildLine();
+      Push("user", Action::kSkip,
+           fmt::format("its Dockerfile ({}) uses {}: its entrypoint starts as "
+                       "root and changes to its own user itself, which fails "
+                       "under another user; harden adds no user and gives it "
+                       "the capabilities {} needs",
+                       where, tool, tool),
+           BuildLine());
+      return;
+    }
     if (image_ && image_->image_user) {
       Decision& d = Push("user", Action::kKeep,
                          fmt::format("image {} already runs as its own "
@@ -716,7 +734,23 @@ class Resolver {
           add(cap, "a Docker default capability, kept explicitly", "");
       return;
     }
-    if (b_.cap_drop.empty() || !image_) return;
+    if (b_.cap_drop.empty()) return;
+    if (drops_root_ && RunsAsRoot()) {
+      const std::string& tool = f_.built->drops_root;
+      const std::string where = BuiltAt(f_.built->drops_root_line);
+      for (const char* cap : {"SETUID", "SETGID"})
+        add(cap,
+            fmt::format("{} needs it to change to the image's own user (its "
+                        "Dockerfile, {})",
+                        tool, where),
+            "");
+      add("CHOWN",
+          fmt::format("an entrypoint that changes user with {} first gives "
+                      "its data to that user (its Dockerfile, {})",
+                      tool, where),
+          "");
+    }
+    if (!image_) return;
     for (const std::string& cap : image_->caps)
       add(cap, fmt::format("image {} cannot start without it", image_->name),
           image_->source);
@@ -1030,6 +1064,7 @@ class Resolver {
   std::optional<ImageFact> lookalike_;  // an unknown image named like one
   ImageAsRead image_as_;  // the image, its variables read
   bool built_from_ = false;  // image_ is what its Dockerfile starts from
+  bool drops_root_ = false;  // its Dockerfile's gosu (or su-exec) keeps root
   int image_line_ = 0;       // of what names image_: `image` or `build`
   std::vector<std::string> skip_;
   ServicePlan plan_;

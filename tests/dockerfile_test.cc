@@ -145,5 +145,33 @@ TEST(DockerfileTest, ALongChainOfStagesEndsAtItsImage) {
   EXPECT_EQ("debian:12", ReadDockerfile(text, {}, "s7").base);
 }
 
+// gosu or su-exec, installed, copied or run in the stage built or those it
+// starts from, means an entrypoint that starts as root.
+TEST(DockerfileTest, AToolThatDropsRootIsFound) {
+  const char* text =
+      "FROM golang:1.22 AS tools\n"
+      "RUN go install github.com/tianon/gosu@latest\n"
+      "FROM debian:12 AS base\n"
+      "RUN apt-get update \\\n"
+      "  && apt-get install -y su-exec\n"
+      "FROM base\n"
+      "COPY --from=tools /go/bin/gosu /usr/local/bin/gosu\n"
+      "ENTRYPOINT [\"docker-entrypoint.sh\"]\n";
+  DockerfileFacts f = ReadDockerfile(text, {});
+  EXPECT_EQ("gosu", f.drops_root);  // the stage built first
+  EXPECT_EQ(7, f.drops_root_line);
+  f = ReadDockerfile(text, {}, "base");
+  EXPECT_EQ("su-exec", f.drops_root);
+  EXPECT_EQ(4, f.drops_root_line);  // where the instruction starts
+  // Only in a stage it does not start from, or not as a word: none.
+  EXPECT_EQ("", ReadDockerfile("FROM golang AS tools\nRUN go get gosu\n"
+                               "FROM alpine\nCOPY --from=tools /x /x\n",
+                               {})
+                    .drops_root);
+  EXPECT_EQ("", ReadDockerfile("FROM alpine\nRUN apk add gosuper\n", {})
+                    .drops_root);
+}
+
 }  // namespace
 }  // namespace harden
+

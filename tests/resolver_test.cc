@@ -936,7 +936,12 @@ ServiceFacts Built(const std::string& base, const std::string& user) {
   ServiceFacts f = Facts("");
   f.build = ServiceFacts::Build{};
   f.build->line = 4;
-  f.built = DockerfileFacts{base, 1, user, user.empty() ? 0 : 5, true};
+  f.built = DockerfileFacts{};
+  f.built->base = base;
+  f.built->base_line = 1;
+  f.built->user = user;
+  f.built->user_line = user.empty() ? 0 : 5;
+  f.built->found = true;
   f.built_path = "app/Dockerfile";
   return f;
 }
@@ -1001,6 +1006,34 @@ TEST(ResolverTest, ABuiltServiceIsWhatItsDockerfileSays) {
   unread.built->user.clear();
   EXPECT_THAT(Added(Resolve(unread, Default(), TestImages()), "user"),
               ElementsAre("1000:1000"));
+}
+
+// An entrypoint that changes user with gosu or su-exec must start as root:
+// under a user harden added it would fail, so root is kept with what it
+// needs to change user.
+TEST(ResolverTest, ABuildThatDropsRootWithGosuKeepsRoot) {
+  ServiceFacts f = Built("debian:12", "");
+  f.built->drops_root = "gosu";
+  f.built->drops_root_line = 7;
+  ServicePlan p = Resolve(f, Default(), TestImages());
+  EXPECT_TRUE(Added(p, "user").empty());
+  const Decision* skip = Find(p, "user", Action::kSkip);
+  ASSERT_TRUE(skip);
+  EXPECT_EQ("its Dockerfile (app/Dockerfile:7) uses gosu: its entrypoint "
+            "starts as root and changes to its own user itself, which fails "
+            "under another user; harden adds no user and gives it the "
+            "capabilities gosu needs",
+            skip->reason);
+  EXPECT_EQ(4, skip->line);
+  EXPECT_THAT(Added(p, "cap_add"), ElementsAre("SETUID", "SETGID", "CHOWN"));
+  EXPECT_THAT(Added(p, "cap_drop"), ElementsAre("ALL"));
+  EXPECT_TRUE(HasFinding(p, "runs-as-root"));
+  // A USER of its own, or a user the service sets, says otherwise.
+  f.built->user = "app";
+  EXPECT_TRUE(Added(Resolve(f, Default(), TestImages()), "cap_add").empty());
+  f.built->user.clear();
+  f.user = Located{"1000", 6};
+  EXPECT_TRUE(Added(Resolve(f, Default(), TestImages()), "cap_add").empty());
 }
 
 }  // namespace

@@ -22,6 +22,11 @@ struct DockerfileFacts {
   /// written after substitution ("app", "1000:1000"); empty without one.
   std::string user;
   int user_line = 0;
+  /// A tool that starts as root and changes to another user ("gosu",
+  /// "su-exec"), named by an instruction of the stage or of those it starts
+  /// from (installed, copied or run); empty without one.
+  std::string drops_root;
+  int drops_root_line = 0;
   /// The text had a FROM, so the rest means something.
   bool found = false;
 };
