@@ -271,13 +271,32 @@ class ServicePipeline {
     for (auto& [i, w] : waiting_) w.facts = ReadFacts(w.node);
   }
 
+  // The paths where harden might add a tmpfs: the baseline's and any
+  // image's. Only a volume there can meet one.
+  const std::unordered_set<std::string>& TmpfsPaths() {
+    if (tmpfs_paths_) return *tmpfs_paths_;
+    auto& paths = tmpfs_paths_.emplace();
+    for (const std::string& t : baseline_.tmpfs) paths.insert(MountPath(t));
+    for (const ImageFacts::Family& family : images_.families()) {
+      for (const std::string& t : family.fact.tmpfs) paths.insert(MountPath(t));
+      for (const auto& variant : family.variants)
+        for (const std::string& t : variant.overrides.tmpfs)
+          paths.insert(MountPath(t));
+    }
+    return paths;
+  }
+
   // Gives each service the volumes of the services that extend it, at any
-  // depth: their own, and those they mount through volumes_from.
+  // depth: their own, and those they mount through volumes_from; only at
+  // the paths where harden might add a tmpfs, so that a long chain holds
+  // no copies of volumes that cannot matter.
   void FindExtenderVolumes() {
+    const std::unordered_set<std::string>& paths = TmpfsPaths();
     for (auto& [i, w] : waiting_) {
       std::vector<ServiceFacts::OtherVolume> mine;
       for (const Located& v : w.facts->volume_targets)
-        mine.push_back({w.node.name, v.value, v.line});
+        if (paths.count(MountPath(v.value)))
+          mine.push_back({w.node.name, v.value, v.line});
       for (const auto& v : w.facts->shared_volumes)
         mine.push_back({w.node.name, v.target, v.line, v.service, v.file});
       if (mine.empty()) continue;
@@ -305,14 +324,7 @@ class ServicePipeline {
     if (partner_)
       for (const auto& [name, f] : partner_->services) any = any || says(f);
     if (!any) return;
-    std::unordered_set<std::string> paths;
-    for (const std::string& t : baseline_.tmpfs) paths.insert(MountPath(t));
-    for (const ImageFacts::Family& family : images_.families()) {
-      for (const std::string& t : family.fact.tmpfs) paths.insert(MountPath(t));
-      for (const auto& variant : family.variants)
-        for (const std::string& t : variant.overrides.tmpfs)
-          paths.insert(MountPath(t));
-    }
+    const std::unordered_set<std::string>& paths = TmpfsPaths();
     // This file's services, then those that only the file docker compose
     // merges with it defines, then those of the files it includes; what
     // the first sets for a service of this one counts too. Theirs are
@@ -563,6 +575,7 @@ class ServicePipeline {
   std::vector<State> state_;
   std::vector<size_t> depth_;  // how many services deep it extends
   size_t too_deep_ = std::string::npos;  // the first service past the limit
+  std::optional<std::unordered_set<std::string>> tmpfs_paths_;
   const bool keep_facts_;
   const bool hold_;  // every service waits for Finish()
   std::vector<ServiceFacts> facts_;  // as written, when keep_facts_
