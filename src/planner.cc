@@ -322,7 +322,17 @@ size_t BlockEnd(const SourceText& src, size_t last_line, size_t k,
   for (size_t l = last_line + 1; l < src.line_count(); ++l) {
     std::string_view line = src.Line(l);
     if (IsBlank(line)) {
-      if (scalar == BlockScalar::kKeep) content_end = l;
+      // A block scalar's line of spaces deeper than its content's indent
+      // is content (" "); one deeper than `k` may be, and keeping one
+      // that is not above the insertion changes nothing.
+      const size_t width = std::min(line.find_first_of("\r\n"), line.size());
+      if (scalar == BlockScalar::kKeep || (block_scalar && width > k))
+        content_end = l;
+      // A tab there, below a value harden adds (a plain scalar in a list
+      // indented deeper than the line's spaces), would read as indentation
+      // libyaml rejects: such a line stays above the insertion.
+      if (line.substr(0, width).find('\t') != std::string_view::npos)
+        content_end = l;
       continue;
     }
     size_t ind = IndentOf(line);
@@ -769,6 +779,18 @@ class EditPlanner::Impl {
       if (!one_line && !props.empty())
         return At(own, "cannot edit a scalar whose anchor or tag stands on "
                        "another line");
+      // libyaml reads a line of spaces and tabs below a plain scalar as
+      // part of it, and below a `]` as a tab where a token should start.
+      if (own->plain)
+        for (size_t l = src_.LineOf(*end) + 1;
+             l < src_.line_count() && IsBlank(src_.Line(l)); ++l)
+          if (src_.Line(l).find('\t') != std::string_view::npos)
+            return At(own, fmt::format(
+                               "cannot make \"{}\" of service \"{}\" a list: "
+                               "line {} below it holds only spaces and tabs, "
+                               "which YAML reads only after a plain value; "
+                               "remove its tabs",
+                               add.key, s.name, l + 1));
       for (const std::string& v : add.values) text += ", " + RenderScalar(v, true);
       text += "]";
       return Add({own->offset, *end - own->offset, text}, own);

@@ -242,5 +242,43 @@ TEST(PlannerTest, RefusesAnEmptyServiceWithATag) {
             Harden("services:\n  web:\n    !override\n"));
 }
 
+// A line of spaces deeper than a block scalar's content is content (" "):
+// the keys go below it, or the value would change.
+TEST(PlannerTest, ABlockScalarsLineOfSpacesStaysInIt) {
+  const std::string keys =
+      "    user: \"1000:1000\"\n    cap_drop:\n      - ALL\n"
+      "    security_opt:\n      - no-new-privileges:true\n"
+      "    read_only: true\n    tmpfs:\n      - /tmp\n";
+  const std::string head =
+      "services:\n  echo:\n    build:\n      dockerfile_inline: |\n"
+      "        FROM bash\n         \n";
+  EXPECT_EQ(head + keys, Harden(head));
+  EXPECT_EQ(head + "       \n" + keys, Harden(head + "       \n"));
+  // A blank line that is no deeper than the entries stays below them.
+  EXPECT_EQ(head + keys + "\n  db:\n    image: x\n" + keys,
+            Harden(head + "\n  db:\n    image: x\n"));
+}
+
+// libyaml reads a line of spaces and tabs below a plain value as part of
+// it, and anywhere else as a tab that starts no token: such a line stays
+// directly below the value, and a value that would become a list is
+// refused with the line to fix.
+TEST(PlannerTest, ALineOfSpacesAndTabsStaysBelowItsValue) {
+  const std::string keys =
+      "    user: \"1000:1000\"\n    cap_drop:\n      - ALL\n"
+      "    security_opt:\n      - no-new-privileges:true\n"
+      "    read_only: true\n    tmpfs:\n      - /tmp\n";
+  EXPECT_EQ("services:\n  web:\n    image: example/a\n     \t\t\n" + keys +
+                "  db:\n    image: example/b\n" + keys,
+            Harden("services:\n  web:\n    image: example/a\n     \t\t\n"
+                   "  db:\n    image: example/b\n"));
+  EXPECT_EQ("error: :3:19: error: cannot make \"security_opt\" of service "
+            "\"web\" a list: line 4 below it holds only spaces and tabs, "
+            "which YAML reads only after a plain value; remove its tabs",
+            Harden("services:\n  web:\n    security_opt: label=x\n"
+                   "     \t\n"));
+}
+
 }  // namespace
 }  // namespace harden
+
