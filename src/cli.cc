@@ -45,6 +45,9 @@ struct Options {
   std::string override_file;  ///< overlay mode when set
   int jobs = 0;
   DiscoverOptions discover;
+  /// --env-file, in order, and what they set (the later wins).
+  std::vector<std::string> env_files;
+  std::optional<Variables> env;
 };
 
 // What happened to one file; filled by a worker, printed in path order.
@@ -333,7 +336,8 @@ Outcome ProcessFile(const std::string& path, const Options& o,
           return OtherFiles::Text{
               found ? fmt::format("{}:{}", st.st_dev, st.st_ino) : other,
               std::move(text.value())};
-        });
+        },
+        o.env ? &*o.env : nullptr);
     auto r = HardenText(std::move(text.value()), baseline, images,
                         o.override_file.empty() ? Target::kBaseFile
                                                 : Target::kOverlay,
@@ -439,6 +443,19 @@ int Run(Options o, std::ostream& out, std::ostream& err) {
   if (!baseline) {
     err << FormatDiagnostic(baseline.error()) << "\n";
     return kExitError;
+  }
+  // As docker compose, which refuses an --env-file it cannot read.
+  if (!o.env_files.empty()) {
+    Variables& env = o.env.emplace();
+    for (const std::string& f : o.env_files) {
+      auto text = ReadFile(f);
+      if (!text) {
+        err << FormatDiagnostic(text.error()) << "\n";
+        return kExitError;
+      }
+      for (auto& [name, value] : ParseDotEnv(text.value()))
+        env[name] = std::move(value);
+    }
   }
   std::vector<std::string> paths = o.paths;
   if (paths.empty()) {
@@ -724,6 +741,12 @@ int RunCli(int argc, const char* const* argv, std::ostream& out,
                  "writes it); {stem} in NAME stands for the Compose file's "
                  "name without its extension")
       ->type_name("NAME");
+  app.add_option("--env-file", o.env_files,
+                 "read ${VAR} in Compose files (image names, build paths) "
+                 "from FILE instead of the .env beside each, as docker "
+                 "compose --env-file does (repeatable; the later wins)")
+      ->type_name("FILE")
+      ->allow_extra_args(false);
   app.set_version_flag("--version", std::string("harden ") + HARDEN_VERSION);
   try {
     app.parse(argc, argv);

@@ -640,8 +640,8 @@ struct OtherFiles::File {
   std::vector<Include> includes;
 };
 
-OtherFiles::OtherFiles(std::string dir, ReadText read)
-    : dir_(std::move(dir)), read_(std::move(read)) {}
+OtherFiles::OtherFiles(std::string dir, ReadText read, const Variables* env)
+    : dir_(std::move(dir)), read_(std::move(read)), env_(env) {}
 
 OtherFiles::~OtherFiles() = default;
 
@@ -666,7 +666,7 @@ std::string ShownDir(const std::string& shown) {
 // variable: the commonest cause is a run without the project's .env, and
 // the diff alone would not show that image facts were left out.
 std::optional<std::string> UnknownImagesNote(
-    const std::vector<ServicePlan>& plans) {
+    const std::vector<ServicePlan>& plans, std::string_view env_name) {
   std::vector<std::string> services, variables;
   for (const ServicePlan& p : plans) {
     if (p.image_variables_unknown.empty()) continue;
@@ -685,14 +685,18 @@ std::optional<std::string> UnknownImagesNote(
     who += fmt::format(" and {} more", services.size() - kShown);
   const bool one = services.size() == 1;
   return fmt::format(
-      "{} name{} {} image through {} that .env beside the file does not set "
+      "{} name{} {} image through {} that {} does not set "
       "({}): harden cannot tell which image{} {}, so it applies no image "
       "facts (postgres, for one, needs its own user and writable paths); "
-      "run harden with the project's .env in place",
+      "{}",
       who, one ? "s" : "", one ? "its" : "their",
-      variables.size() == 1 ? "a variable" : "variables",
+      variables.size() == 1 ? "a variable" : "variables", env_name,
       fmt::join(variables, ", "),
-      one ? "" : "s", one ? "it is" : "they are");
+      one ? "" : "s", one ? "it is" : "they are",
+      env_name != "--env-file"
+          ? "run harden with the project's .env in place"
+          : variables.size() == 1 ? "set it in the file --env-file names"
+                                  : "set them in the file --env-file names");
 }
 
 }  // namespace
@@ -712,6 +716,7 @@ ExtendsReader OtherFiles::Reader() {
 }
 
 const Variables& OtherFiles::DotEnv() {
+  if (env_) return *env_;
   if (!dotenv_) {
     auto text = read_(JoinPath(dir_, ".env"));
     dotenv_ = text ? ParseDotEnv(text->text) : Variables();
@@ -957,7 +962,9 @@ Expected<FileResult> HardenText(std::string input, const Baseline& baseline,
         pipeline.Add(s.key, s.value);
     if (auto err = pipeline.Finish(doc->root())) return *err;
     result.plans = pipeline.TakePlans();
-    if (auto note = UnknownImagesNote(result.plans))
+    if (auto note = UnknownImagesNote(
+            result.plans,
+            others ? others->DotEnvName() : ".env beside the file"))
       result.notes.push_back(std::move(*note));
     auto edits = pipeline.TakeEdits();
     if (!edits) return edits.error();

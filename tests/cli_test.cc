@@ -439,6 +439,43 @@ TEST(CliTest, AServiceExtendedFromAnotherFileKeepsItsBuild) {
               HasSubstr("built from postgres:16 (web/Dockerfile:1)"));
 }
 
+// --env-file replaces the .env beside each file, as in docker compose: for
+// a CI job that knows the project's variables, or a tree of projects.
+TEST(CliTest, AnEnvFileGivesTheVariables) {
+  ScopedTempDir root;
+  Put(root, "app/compose.yaml",
+      "services:\n  db:\n    image: ${DB_IMAGE}\n"
+      "  web:\n    build: ${WEB}\n");
+  Put(root, "app/.env", "DB_IMAGE=redis:7\n");
+  Put(root, "app/web/Dockerfile", "FROM nginx:1.27\n");
+  Put(root, "ci.env", "DB_IMAGE=postgres:16\nWEB=web\n");
+  Put(root, "more.env", "DB_IMAGE=postgres:${PG:-17}\n");
+  auto r = RunHarden({"--explain", "--env-file", "ci.env", "app/compose.yaml"},
+                     root.path());
+  ASSERT_EQ(0, r.exit_code) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("add  user 999:999: image postgres"));
+  EXPECT_THAT(r.out, HasSubstr("built from nginx:1.27 (web/Dockerfile:1)"));
+  // The later file wins; .env is not read at all.
+  r = RunHarden({"--explain", "--env-file", "ci.env", "--env-file",
+                 "more.env", "app/compose.yaml"},
+                root.path());
+  EXPECT_THAT(r.out, HasSubstr("image \"${DB_IMAGE}\" is read as "
+                               "\"postgres:17\""));
+  // A variable it does not set is named, and where to set it.
+  Put(root, "empty.env", "# nothing\n");
+  r = RunHarden({"--env-file", "empty.env", "app/compose.yaml"}, root.path());
+  EXPECT_EQ(0, r.exit_code);
+  EXPECT_THAT(r.err, HasSubstr("through a variable that --env-file does not "
+                               "set (DB_IMAGE)"));
+  EXPECT_THAT(r.err, HasSubstr("set it in the file --env-file names"));
+  // One it cannot read is an error before any file is read.
+  r = RunHarden({"--env-file", "missing.env", "app/compose.yaml"},
+                root.path());
+  EXPECT_EQ(2, r.exit_code);
+  EXPECT_EQ("", r.out);
+  EXPECT_THAT(r.err, StartsWith("missing.env: error: "));
+}
+
 TEST(CliTest, AWalkThatFindsNothingWarnsAndPasses) {
   ScopedTempDir root;
   Put(root, "docs/README.md", "# no Compose file here\n");

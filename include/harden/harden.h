@@ -109,8 +109,9 @@ class OtherFiles {
   };
   using ReadText = std::function<Expected<Text>(const std::string& path)>;
 
-  /// For the Compose file in folder `dir`.
-  OtherFiles(std::string dir, ReadText read);
+  /// For the Compose file in folder `dir`. `env`, when given, is what
+  /// `--env-file` set: the variables instead of those of `.env` there.
+  OtherFiles(std::string dir, ReadText read, const Variables* env = nullptr);
   OtherFiles(const OtherFiles&) = delete;
   OtherFiles& operator=(const OtherFiles&) = delete;
   ~OtherFiles();
@@ -125,8 +126,13 @@ class OtherFiles {
   std::vector<IncludedService> Included(const std::vector<Include>& includes);
   /// The variables of the `.env` file in the Compose file's folder, which
   /// docker compose fills the file's `${VAR}` with; read once, none when
-  /// there is no such file.
+  /// there is no such file. Those of `--env-file` instead, when given.
   const Variables& DotEnv();
+  /// Where DotEnv() comes from, as a note says it: ".env beside the file",
+  /// "--env-file".
+  const char* DotEnvName() const {
+    return env_ ? "--env-file" : ".env beside the file";
+  }
 
   /// What the Dockerfile of `build` (a service's of the Compose file)
   /// says, and where it is, as shown ("app/Dockerfile"): none when the
@@ -159,6 +165,7 @@ class OtherFiles {
   std::set<std::pair<std::string, std::string>> resolving_;
   size_t cuts_ = 0;  // how often the depth limit was reached
   std::optional<Variables> dotenv_;
+  const Variables* const env_;  // --env-file's, or null
   std::unordered_map<std::string, std::optional<std::string>> dockerfiles_;
 };
 
