@@ -134,6 +134,7 @@ std::vector<Instruction> Instructions(std::string_view text) {
           if (dash)
             while (!b.empty() && b.front() == '\t') b.remove_prefix(1);
           if (b == word) break;
+          in.args.append("\n").append(b);
         }
       }
     out.push_back(std::move(in));

@@ -170,6 +170,12 @@ TEST(DockerfileTest, AToolThatDropsRootIsFound) {
                     .drops_root);
   EXPECT_EQ("", ReadDockerfile("FROM alpine\nRUN apk add gosuper\n", {})
                     .drops_root);
+  // A heredoc's body is the instruction's.
+  f = ReadDockerfile("FROM debian\nRUN <<EOF\nset -e\napt-get install -y gosu\n"
+                     "EOF\n",
+                     {});
+  EXPECT_EQ("gosu", f.drops_root);
+  EXPECT_EQ(2, f.drops_root_line);
 }
 
 }  // namespace
