@@ -504,14 +504,8 @@ class Resolver {
         Note("runs-as-root",
              fmt::format("user \"{}\" runs the service as root", user->value),
              user->line);
-      else if (const std::string ports = HostLowPorts(); !ports.empty())
-        Note("host-network-low-port",
-             fmt::format("user \"{}\" cannot bind {} in the host's network "
-                         "(network_mode: host), where image {} listens by "
-                         "default: unless its configuration moves to a port "
-                         "above 1023, it will not start",
-                         user->value, ports, image_->name),
-             user->line);
+      else
+        CannotBindNote(user->value, user->line);
       return;
     }
     if (const std::string& built = BuiltUser(); !built.empty()) {
@@ -536,6 +530,7 @@ class Resolver {
                        "its own user; another would not own its files",
                        where, built),
            BuildLine());
+      CannotBindNote(built, BuildLine());
       return;
     }
     if (f_.built && !f_.built->drops_root.empty()) {
@@ -1024,6 +1019,20 @@ class Resolver {
                          uid_, image_->name, ports),
              f_.line);
     }
+  }
+
+  // A user the service keeps cannot bind the image's low ports in the
+  // host's network.
+  void CannotBindNote(const std::string& user, int line) {
+    const std::string ports = HostLowPorts();
+    if (ports.empty()) return;
+    Note("host-network-low-port",
+         fmt::format("user \"{}\" cannot bind {} in the host's network "
+                     "(network_mode: host), where image {} listens by "
+                     "default: unless its configuration moves to a port "
+                     "above 1023, it will not start",
+                     user, ports, image_->name),
+         line);
   }
 
   // A line of its Dockerfile: "app/Dockerfile:3".

@@ -979,6 +979,13 @@ TEST(ResolverTest, ABuiltServiceIsWhatItsDockerfileSays) {
   EXPECT_TRUE(Added(p, "user").empty());
   EXPECT_NE(nullptr, Find(p, "user", Action::kKeep));
 
+  // In the host's network that user cannot bind the image's port 80.
+  ServiceFacts host = Built("nginx:1.27", "101");
+  host.network_mode = Located{"host", 6};
+  p = Resolve(host, Default(), TestImages());
+  ASSERT_TRUE(HasFinding(p, "host-network-low-port"));
+  EXPECT_TRUE(Added(p, "user").empty());
+
   // USER root: the image is built to run as root.
   p = Resolve(Built("example/app", "root"), Default(), TestImages());
   EXPECT_TRUE(Added(p, "user").empty());
