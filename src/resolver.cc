@@ -127,8 +127,9 @@ class Resolver {
     plan_.line = f.line;
     // docker compose builds it: the image its Dockerfile starts from is
     // what harden knows of it, before any name `image:` gives the result.
-    if (b.image_facts && f.built && f.built->found && !f.built->base.empty())
-      image_ = images.Find(f.built->base);
+    const bool built = b.image_facts && f.built && f.built->found &&
+                       !f.built->base.empty();
+    if (built) image_ = images.Find(f.built->base);
     if (image_) {
       built_from_ = true;
       image_line_ = BuildLine();
@@ -136,8 +137,16 @@ class Resolver {
       image_line_ = f.image->line;
       image_as_ = ImageWithVariables(f.image->value, vars);
       if (image_as_.known()) image_ = images.Find(image_as_.image);
-      if (image_as_.known() && !image_)
+      if (image_as_.known() && !image_) {
         lookalike_ = images.Lookalike(image_as_.image);
+        lookalike_of_ = image_as_.image;
+      }
+    }
+    // An unknown image a Dockerfile starts from may be named like one.
+    if (built && !image_ && !lookalike_) {
+      lookalike_ = images.Lookalike(f.built->base);
+      lookalike_of_ = f.built->base;
+      image_line_ = BuildLine();
     }
     for (const std::string& s : f.skip) skip_.push_back(s);
   }
@@ -958,7 +967,8 @@ class Resolver {
   void ImageNotes() {
     if (lookalike_) {
       std::vector<std::string> needs;
-      if (!f_.user && !Has(skip_, "user")) {  // else its user is its choice
+      // A user the service or its Dockerfile sets is its choice.
+      if (!f_.user && BuiltUser().empty() && !Has(skip_, "user")) {
         if (lookalike_->user) needs.push_back("user " + *lookalike_->user);
         if (lookalike_->root) needs.push_back("root");
         if (lookalike_->image_user) needs.push_back("no user but its own");
@@ -970,7 +980,7 @@ class Resolver {
       Note("image-note",
            fmt::format("image {} is named like {} but is another image, which "
                        "harden does not know{}",
-                       ParseImageRef(image_as_.image).repository,
+                       ParseImageRef(lookalike_of_).repository,
                        lookalike_->name,
                        needs.empty()
                            ? std::string()
@@ -979,7 +989,7 @@ class Resolver {
                                          "does not add",
                                          lookalike_->name, lookalike_->name,
                                          Join(needs))),
-           f_.image->line);
+           image_line_);
     }
     // What harden knows of an image named through variables is for the
     // image they give when unset: say which.
@@ -1071,6 +1081,7 @@ class Resolver {
   const Baseline& b_;
   std::optional<ImageFact> image_;
   std::optional<ImageFact> lookalike_;  // an unknown image named like one
+  std::string lookalike_of_;            // that image
   ImageAsRead image_as_;  // the image, its variables read
   bool built_from_ = false;  // image_ is what its Dockerfile starts from
   bool drops_root_ = false;  // its Dockerfile's gosu (or su-exec) keeps root

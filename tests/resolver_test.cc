@@ -1007,6 +1007,19 @@ TEST(ResolverTest, ABuiltServiceIsWhatItsDockerfileSays) {
   named.image = Located{"postgres:16", 3};
   EXPECT_THAT(Added(Resolve(named, Default(), TestImages()), "user"),
               ElementsAre("999:999"));
+  // One named like an image harden knows gets the note that says so.
+  p = Resolve(Built("ghcr.io/immich-app/postgres:14", ""), Default(),
+              TestImages());
+  EXPECT_THAT(Added(p, "user"), ElementsAre("1000:1000"));
+  ASSERT_EQ(1u, p.findings.size());
+  EXPECT_EQ(4, p.findings[0].line);
+  EXPECT_THAT(p.findings[0].message,
+              HasSubstr("image immich-app/postgres is named like postgres"));
+  // With a USER of its own, what it needs says no user.
+  p = Resolve(Built("ghcr.io/immich-app/postgres:14", "postgres"), Default(),
+              TestImages());
+  ASSERT_EQ(1u, p.findings.size());
+  EXPECT_THAT(p.findings[0].message, HasSubstr("(a tmpfs at"));
   // A Dockerfile without a FROM harden could read says nothing.
   ServiceFacts unread = Built("", "app");
   unread.built->found = false;
