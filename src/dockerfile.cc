@@ -74,6 +74,7 @@ std::vector<std::pair<std::string, bool>> Heredocs(std::string_view args) {
 }
 
 std::vector<Instruction> Instructions(std::string_view text) {
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // a BOM
   std::vector<std::string_view> lines;
   for (size_t start = 0; start <= text.size();) {
     size_t end = text.find('\n', start);

@@ -145,6 +145,17 @@ TEST(DockerfileTest, ALongChainOfStagesEndsAtItsImage) {
   EXPECT_EQ("debian:12", ReadDockerfile(text, {}, "s7").base);
 }
 
+// A byte order mark and CRLF line ends, as an editor on Windows saves.
+TEST(DockerfileTest, AByteOrderMarkAndCrlfLineEndsAreRead) {
+  DockerfileFacts f = ReadDockerfile("\xEF\xBB\xBF" "FROM alpine:3.20\r\nUSER app\r\n", {});
+  EXPECT_EQ("alpine:3.20", f.base);
+  EXPECT_EQ("app", f.user);
+  f = ReadDockerfile("\xEF\xBB\xBF# escape=`\r\nFROM alpine:3.20 `\r\n"
+                     "  AS base\r\nFROM base\r\n",
+                     {});
+  EXPECT_EQ("alpine:3.20", f.base);
+}
+
 // gosu or su-exec, installed, copied or run in the stage built or those it
 // starts from, means an entrypoint that starts as root.
 TEST(DockerfileTest, AToolThatDropsRootIsFound) {
