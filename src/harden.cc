@@ -830,7 +830,15 @@ Expected<ServiceFacts> OtherFiles::Resolve(const std::string& path,
                       fmt::format("no service \"{}\" there", service)};
   const File::Service& s = it->second;
   const auto key = std::make_pair(identity_.at(path), service);
-  if (auto done = done_.find(key); done != done_.end()) return done->second;
+  // Kept only while the chain from the first service stays within the
+  // limit: a result built from kept ones would otherwise grow past it,
+  // one service at a time, each holding all it inherits.
+  if (auto done = done_.find(key); done != done_.end() &&
+                                   depth - 1 + done->second.length <=
+                                       kMaxExtendsDepth) {
+    deepest_ = std::max(deepest_, depth - 1 + done->second.length);
+    return done->second.facts;
+  }
   if (resolving_.count(key))
     return Diagnostic{path, s.line, s.column,
                       fmt::format("service \"{}\" is part of a cycle of "
@@ -843,6 +851,8 @@ Expected<ServiceFacts> OtherFiles::Resolve(const std::string& path,
                                   kMaxExtendsDepth, kMaxExtendsDepth)};
   }
   const size_t cuts = cuts_;
+  const size_t deepest = std::max(deepest_, depth);
+  deepest_ = depth;
   resolving_.insert(key);
   Expected<ServiceFacts> out = s.facts;
   if (!s.base.empty() && s.base != service) {
@@ -859,10 +869,13 @@ Expected<ServiceFacts> OtherFiles::Resolve(const std::string& path,
     out = ExtendFromFile(s.facts, next);
   }
   resolving_.erase(key);
+  const size_t length = deepest_ - depth + 1;
+  deepest_ = std::max(deepest, deepest_);
   // Cut short by the depth limit, the result holds only from this depth:
   // not kept for the next request.
   if (cuts_ != cuts) return out;
-  return done_.emplace(key, std::move(out)).first->second;
+  auto [slot, fresh] = done_.insert_or_assign(key, Done{std::move(out), length});
+  return slot->second.facts;
 }
 
 std::vector<IncludedService> OtherFiles::Included(

@@ -949,6 +949,18 @@ TEST(CliTest, ExtendsOfABrokenOrCyclicFileIsAdvice) {
                                "(chain.yml:15:3: the chain of extends goes on "
                                "past 64 services here; harden follows 64)"));
   EXPECT_THAT(r.out, HasSubstr("service \"two\"\n  keep user root"));
+  // The other way round: what was read for s60 does not carry s70's chain
+  // past the limit (one service at a time, each holding all it inherits,
+  // a chain of 20,000 took 24 GB).
+  Put(root, "compose.yaml",
+      "services:\n  two:\n    extends: {file: chain.yml, service: s60}\n"
+      "  one:\n    extends: {file: chain.yml, service: s70}\n");
+  r = RunHarden({"--explain", "compose.yaml"}, root.path());
+  ASSERT_EQ(0, r.exit_code) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("extends service \"s70\" of chain.yml "
+                               "(chain.yml:15:3: the chain of extends goes on "
+                               "past 64 services here; harden follows 64)"));
+  EXPECT_THAT(r.out, HasSubstr("service \"two\"\n  keep user root"));
 }
 
 }  // namespace
