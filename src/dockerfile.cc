@@ -203,14 +203,6 @@ std::string_view DropsRoot(std::string_view args) {
   return {};
 }
 
-// The value of `text` with `vars`; nullopt where a variable has none.
-std::optional<std::string> Substitute(std::string_view text,
-                                      const Variables& vars) {
-  Interpolated in = Interpolate(text, vars);
-  if (in.text.find(kNoValue) != std::string::npos) return std::nullopt;
-  return std::move(in.text);
-}
-
 }  // namespace
 
 DockerfileFacts ReadDockerfile(std::string_view text, const Variables& args,
@@ -228,7 +220,7 @@ DockerfileFacts ReadDockerfile(std::string_view text, const Variables& args,
               w.end());
       if (w.empty()) continue;
       Stage s;
-      s.from = Substitute(w[0], global).value_or("");
+      s.from = InterpolateKnown(w[0], global).value_or("");
       s.from_line = in.line;
       if (auto earlier = named.find(Lower(s.from)); earlier != named.end())
         s.parent = earlier->second;
@@ -246,7 +238,7 @@ DockerfileFacts ReadDockerfile(std::string_view text, const Variables& args,
         if (auto given = args.find(name); arg && given != args.end())
           v = given->second;
         else if (value)
-          v = Substitute(*value, global);
+          v = InterpolateKnown(*value, global);
         if (v) global[name] = *v;
         else global.erase(name);
       }
@@ -308,7 +300,7 @@ DockerfileFacts ReadDockerfile(std::string_view text, const Variables& args,
       const Assignment& a = s.sets[j];
       std::optional<std::string> v;
       if (a.env) {
-        if (a.value) v = Substitute(*a.value, scope);
+        if (a.value) v = InterpolateKnown(*a.value, scope);
         if (v) env[a.name] = *v;
         else env.erase(a.name);
       } else {
@@ -316,7 +308,7 @@ DockerfileFacts ReadDockerfile(std::string_view text, const Variables& args,
         if (auto given = args.find(a.name); given != args.end())
           v = given->second;
         else if (a.value)
-          v = Substitute(*a.value, scope);
+          v = InterpolateKnown(*a.value, scope);
         else if (auto g = global.find(a.name); g != global.end())
           v = g->second;  // a global ARG declared again in the stage
         stage_args.push_back(a.name);
@@ -325,7 +317,7 @@ DockerfileFacts ReadDockerfile(std::string_view text, const Variables& args,
       else scope.erase(a.name);
     }
     if (last) {
-      facts.user = Substitute(s.user, scope).value_or(s.user);
+      facts.user = InterpolateKnown(s.user, scope).value_or(s.user);
       facts.user_line = s.user_line;
       break;
     }

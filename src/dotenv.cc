@@ -150,6 +150,13 @@ bool ReadValue(std::string_view v, const Variables& vars, std::string* out) {
 
 }  // namespace
 
+std::optional<std::string> InterpolateKnown(std::string_view text,
+                                            const Variables& vars) {
+  Interpolated in = Interpolate(text, vars);
+  if (in.text.find(kNoValue) != std::string::npos) return std::nullopt;
+  return std::move(in.text);
+}
+
 Interpolated Interpolate(std::string_view text, const Variables& vars) {
   Interpolated r;
   if (text.find('$') == std::string_view::npos) {

@@ -733,11 +733,6 @@ std::optional<OtherFiles::Built> OtherFiles::Dockerfile(
     const ServiceFacts::Build& build, const std::string& dir,
     const std::string& shown_dir) {
   const Variables& env = DotEnv();
-  auto known = [&](const std::string& text) -> std::optional<std::string> {
-    Interpolated in = Interpolate(text, env);
-    if (in.text.find(kNoValue) != std::string::npos) return std::nullopt;
-    return std::move(in.text);
-  };
   Variables args;
   for (const auto& [name, value] : build.args)
     args[name] = Interpolate(value, env).text;  // kNoValue where unknown
@@ -749,9 +744,9 @@ std::optional<OtherFiles::Built> OtherFiles::Dockerfile(
     out.path = "dockerfile_inline";
     return out;
   }
-  const auto context = known(build.context);
-  const auto file = known(build.dockerfile.empty() ? "Dockerfile"
-                                                   : build.dockerfile);
+  const auto context = InterpolateKnown(build.context, env);
+  const auto file = InterpolateKnown(
+      build.dockerfile.empty() ? "Dockerfile" : build.dockerfile, env);
   // A Git URL or another remote context is not on this machine.
   if (!context || !file || context->find("://") != std::string::npos ||
       context->rfind("git@", 0) == 0)
@@ -874,7 +869,8 @@ Expected<ServiceFacts> OtherFiles::Resolve(const std::string& path,
   // Cut short by the depth limit, the result holds only from this depth:
   // not kept for the next request.
   if (cuts_ != cuts) return out;
-  auto [slot, fresh] = done_.insert_or_assign(key, Done{std::move(out), length});
+  auto [slot, fresh] =
+      done_.insert_or_assign(key, Done{std::move(out), length});
   return slot->second.facts;
 }
 

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,10 @@ struct Interpolated {
 /// defaults nested more than 8 deep, or a value that would make the text
 /// longer than 64 KiB.
 Interpolated Interpolate(std::string_view text, const Variables& vars);
+
+/// The same, when every variable it uses has a value here; none else.
+std::optional<std::string> InterpolateKnown(std::string_view text,
+                                            const Variables& vars);
 
 /// Parses `.env` text as docker compose does, line by line: `KEY=VALUE`,
 /// an optional `export `, `#` comment lines, a ` #` comment after an
