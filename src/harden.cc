@@ -666,7 +666,7 @@ std::string ShownDir(const std::string& shown) {
 // variable: the commonest cause is a run without the project's .env, and
 // the diff alone would not show that image facts were left out.
 std::optional<std::string> UnknownImagesNote(
-    const std::vector<ServicePlan>& plans, std::string_view env_name) {
+    const std::vector<ServicePlan>& plans, bool env_file) {
   std::vector<std::string> services, variables;
   for (const ServicePlan& p : plans) {
     if (p.image_variables_unknown.empty()) continue;
@@ -690,13 +690,13 @@ std::optional<std::string> UnknownImagesNote(
       "facts (postgres, for one, needs its own user and writable paths); "
       "{}",
       who, one ? "s" : "", one ? "its" : "their",
-      variables.size() == 1 ? "a variable" : "variables", env_name,
+      variables.size() == 1 ? "a variable" : "variables",
+      env_file ? "--env-file" : ".env beside the file",
       fmt::join(variables, ", "),
       one ? "" : "s", one ? "it is" : "they are",
-      env_name != "--env-file"
-          ? "run harden with the project's .env in place"
-          : variables.size() == 1 ? "set it in the file --env-file names"
-                                  : "set them in the file --env-file names");
+      !env_file ? "run harden with the project's .env in place"
+      : variables.size() == 1 ? "set it in the file --env-file names"
+                              : "set them in the file --env-file names");
 }
 
 }  // namespace
@@ -971,9 +971,8 @@ Expected<FileResult> HardenText(std::string input, const Baseline& baseline,
         pipeline.Add(s.key, s.value);
     if (auto err = pipeline.Finish(doc->root())) return *err;
     result.plans = pipeline.TakePlans();
-    if (auto note = UnknownImagesNote(
-            result.plans,
-            others ? others->DotEnvName() : ".env beside the file"))
+    if (auto note = UnknownImagesNote(result.plans,
+                                      others && others->FromEnvFile()))
       result.notes.push_back(std::move(*note));
     auto edits = pipeline.TakeEdits();
     if (!edits) return edits.error();

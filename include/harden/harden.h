@@ -128,11 +128,8 @@ class OtherFiles {
   /// docker compose fills the file's `${VAR}` with; read once, none when
   /// there is no such file. Those of `--env-file` instead, when given.
   const Variables& DotEnv();
-  /// Where DotEnv() comes from, as a note says it: ".env beside the file",
-  /// "--env-file".
-  const char* DotEnvName() const {
-    return env_ ? "--env-file" : ".env beside the file";
-  }
+  /// DotEnv() is what --env-file set, not a folder's .env.
+  bool FromEnvFile() const { return env_ != nullptr; }
 
   /// What the Dockerfile of `build` (a service's of the Compose file)
   /// says, and where it is, as shown ("app/Dockerfile"): none when the
