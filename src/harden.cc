@@ -759,17 +759,29 @@ std::optional<OtherFiles::Built> OtherFiles::Dockerfile(
   };
   const std::string ctx = tidy(*context), name = tidy(*file);
   // The dockerfile is relative to the context, unless absolute.
-  const std::string path =
-      name[0] == '/' || ctx == "." ? name : JoinPath(ctx, name);
-  auto [slot, fresh] = dockerfiles_.try_emplace(JoinPath(dir, path));
-  if (fresh) {
-    auto text = read_(slot->first);
-    if (text) slot->second = std::move(text->text);
+  std::string path = name[0] == '/' || ctx == "." ? name : JoinPath(ctx, name);
+  const std::optional<std::string>* text = &DockerfileText(JoinPath(dir, path));
+  // BuildKit reads "dockerfile" where "Dockerfile" is missing
+  // (moby/moby#10858).
+  if (!*text && BaseName(path) == "Dockerfile") {
+    path.replace(path.size() - 10, 1, "d");
+    text = &DockerfileText(JoinPath(dir, path));
   }
-  if (!slot->second) return std::nullopt;
-  out.facts = ReadDockerfile(*slot->second, args, build.target);
+  if (!*text) return std::nullopt;
+  out.facts = ReadDockerfile(**text, args, build.target);
   out.path = ShownPath(shown_dir, path);
   return out;
+}
+
+// A Dockerfile's text, read once per run; none where it cannot be read.
+const std::optional<std::string>& OtherFiles::DockerfileText(
+    const std::string& path) {
+  auto [slot, fresh] = dockerfiles_.try_emplace(path);
+  if (fresh) {
+    auto text = read_(path);
+    if (text) slot->second = std::move(text->text);
+  }
+  return slot->second;
 }
 
 const Expected<OtherFiles::File>& OtherFiles::Read(

@@ -439,6 +439,34 @@ TEST(CliTest, AServiceExtendedFromAnotherFileKeepsItsBuild) {
               HasSubstr("built from postgres:16 (web/Dockerfile:1)"));
 }
 
+// BuildKit reads "dockerfile" where "Dockerfile" is missing; harden too,
+// but no other spelling, and not in place of a name the build gives.
+TEST(CliTest, ALowercaseDockerfileIsRead) {
+  ScopedTempDir root;
+  Put(root, "app/compose.yaml",
+      "services:\n"
+      "  lower:\n    build: ./lower\n"
+      "  both:\n    build: ./both\n"
+      "  named:\n    build: {context: ./lower, dockerfile: Web.Dockerfile}\n"
+      "  upper:\n    build: {context: ./lower, dockerfile: ./Dockerfile}\n");
+  Put(root, "app/lower/dockerfile", "FROM nginx:1.27\n");
+  Put(root, "app/lower/web.dockerfile", "FROM nginx:1.27\n");
+  Put(root, "app/both/Dockerfile", "FROM postgres:16\n");
+  Put(root, "app/both/dockerfile", "FROM nginx:1.27\n");
+  auto r = RunHarden({"--explain", "app/compose.yaml"}, root.path());
+  ASSERT_EQ(0, r.exit_code) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("built from nginx:1.27 (lower/dockerfile:1)"));
+  EXPECT_THAT(r.out, HasSubstr("built from postgres:16 (both/Dockerfile:1)"));
+  const size_t named = r.out.find("service \"named\"");
+  const size_t upper = r.out.find("service \"upper\"");
+  ASSERT_NE(std::string::npos, named);
+  ASSERT_NE(std::string::npos, upper);
+  EXPECT_EQ(std::string::npos,
+            r.out.substr(named, upper - named).find("built from"));
+  EXPECT_THAT(r.out.substr(upper),
+              HasSubstr("built from nginx:1.27 (lower/dockerfile:1)"));
+}
+
 // --env-file replaces the .env beside each file, as in docker compose: for
 // a CI job that knows the project's variables, or a tree of projects.
 TEST(CliTest, AnEnvFileGivesTheVariables) {

@@ -134,7 +134,8 @@ class OtherFiles {
   /// What the Dockerfile of `build` (a service's of the Compose file)
   /// says, and where it is, as shown ("app/Dockerfile"): none when the
   /// context is remote, a path needs a variable `.env` does not set, or
-  /// the file cannot be read. Each file is read once. (A service of
+  /// the file cannot be read. Where "Dockerfile" is missing, "dockerfile"
+  /// as BuildKit does. Each file is read once. (A service of
   /// another file comes with what its own Dockerfile says.)
   struct Built {
     DockerfileFacts facts;
@@ -151,6 +152,7 @@ class OtherFiles {
   std::optional<Built> Dockerfile(const ServiceFacts::Build& build,
                                   const std::string& dir,
                                   const std::string& shown_dir);
+  const std::optional<std::string>& DockerfileText(const std::string& path);
   std::string Shown(const std::string& path) const;
 
   std::string dir_;
