@@ -1,6 +1,7 @@
 #include "harden/source_text.h"
 
 #include <algorithm>
+#include <cctype>
 
 namespace harden {
 
@@ -60,6 +61,14 @@ bool IsBlank(std::string_view line) {
 bool IsCommentLine(std::string_view line) {
   size_t i = line.find_first_not_of(" \t");
   return i != std::string_view::npos && line[i] == '#';
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
+    s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+    s.remove_suffix(1);
+  return s;
 }
 
 }  // namespace harden

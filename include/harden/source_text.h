@@ -59,6 +59,8 @@ size_t IndentOf(std::string_view line);
 bool IsBlank(std::string_view line);
 /// True for a line whose first non-space character is '#'.
 bool IsCommentLine(std::string_view line);
+/// `s` without the white space (isspace) at its start and end.
+std::string_view Trim(std::string_view s);
 
 }  // namespace harden
 
