@@ -804,15 +804,6 @@ const Expected<OtherFiles::File>& OtherFiles::Read(
       File::Service s{ReadFacts(n), n.mapping ? ExtendedService(n.mapping) : "",
                       n.key->line + 1, n.key->column + 1};
       Unlocate(&s.facts);
-      // Its build context is relative to that file's folder: read here.
-      if (s.facts.build) {
-        if (auto built = Dockerfile(*s.facts.build, DirName(path),
-                                    ShownDir(Shown(path)))) {
-          s.facts.built = std::move(built->facts);
-          s.facts.built_path = std::move(built->path);
-        }
-        s.facts.build.reset();
-      }
       if (file.services.emplace(n.name, std::move(s)).second)
         file.order.push_back(n.name);
     }
@@ -861,19 +852,30 @@ Expected<ServiceFacts> OtherFiles::Resolve(const std::string& path,
   const size_t deepest = std::max(deepest_, depth);
   deepest_ = depth;
   resolving_.insert(key);
-  Expected<ServiceFacts> out = s.facts;
+  ServiceFacts own = s.facts;
+  // Its build context is relative to that file's folder: read here, and
+  // only for a service something needs.
+  if (own.build) {
+    if (auto built =
+            Dockerfile(*own.build, DirName(path), ShownDir(Shown(path)))) {
+      own.built = std::move(built->facts);
+      own.built_path = std::move(built->path);
+    }
+    own.build.reset();
+  }
+  Expected<ServiceFacts> out = own;
   if (!s.base.empty() && s.base != service) {
     // Within the file: what fails for the base fails for this one.
     auto base = Resolve(path, s.base, depth + 1);
     if (base)
-      out = ExtendFacts(base.value(), s.facts);
+      out = ExtendFacts(base.value(), own);
     else
       out = base.error();
-  } else if (s.facts.extends_file) {
+  } else if (own.extends_file) {
     const ExtendsReader next = [&](const std::string& f, const std::string& v) {
       return Resolve(JoinPath(DirName(path), f), v, depth + 1);
     };
-    out = ExtendFromFile(s.facts, next);
+    out = ExtendFromFile(own, next);
   }
   resolving_.erase(key);
   const size_t length = deepest_ - depth + 1;

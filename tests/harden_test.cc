@@ -46,6 +46,27 @@ TEST_F(OtherFilesTest, ReadsEachFileOnce) {
   EXPECT_EQ((std::map<std::string, int>{{"stack/common.yml", 1}}), reads_);
 }
 
+// A service of another file is built from its context there, read only
+// when something extends it.
+TEST_F(OtherFilesTest, ReadsTheDockerfilesOfTheServicesExtended) {
+  texts_["stack/lib/base.yml"] =
+      "services:\n  web:\n    build: web\n  job:\n    build: job\n";
+  texts_["stack/lib/web/Dockerfile"] = "FROM nginx:1.27\nUSER 101\n";
+  texts_["stack/lib/job/Dockerfile"] = "FROM alpine\n";
+  OtherFiles files("stack", Reader());
+  auto web = files.Reader()("lib/base.yml", "web");
+  ASSERT_TRUE(web) << web.error().message;
+  ASSERT_TRUE(web->built);
+  EXPECT_EQ("101", web->built->user);
+  EXPECT_EQ("lib/web/Dockerfile", web->built_path);
+  EXPECT_FALSE(web->build) << "its context is not the Compose file's";
+  EXPECT_TRUE(files.Reader()("lib/base.yml", "web"));
+  EXPECT_EQ((std::map<std::string, int>{{"stack/.env", 1},
+                                        {"stack/lib/base.yml", 1},
+                                        {"stack/lib/web/Dockerfile", 1}}),
+            reads_);
+}
+
 TEST_F(OtherFilesTest, PathsAreRelativeToTheFileThatNamesThem) {
   texts_["stack/shared/app.yml"] =
       "services:\n  app:\n    extends: {file: ../base/db.yml, service: db}\n";
