@@ -158,6 +158,98 @@ std::vector<std::pair<std::string, std::optional<std::string>>> Assignments(
   return out;
 }
 
+// A COPY or ADD from the build context.
+struct Copy {
+  std::vector<std::string> sources;  // relative to the context
+  std::string dest;
+};
+
+// The words of an exec form (`["a", "b"]`, as JSON) or of a shell form.
+std::vector<std::string> CommandWords(std::string_view args) {
+  std::vector<std::string> out;
+  if (!args.empty() && args.front() == '[') {
+    const size_t close = args.rfind(']');
+    if (close == std::string_view::npos) return out;
+    std::string_view list = args.substr(1, close - 1);
+    for (size_t i = 0; i < list.size();) {
+      const size_t comma = list.find(',', i);
+      const size_t end = comma == std::string_view::npos ? list.size() : comma;
+      const std::string_view item = Trim(list.substr(i, end - i));
+      if (item.size() >= 2 && item.front() == '"' && item.back() == '"')
+        out.emplace_back(item.substr(1, item.size() - 2));
+      i = end + 1;
+    }
+    return out;
+  }
+  for (std::string_view w : Words(args)) out.push_back(Unquote(w));
+  return out;
+}
+
+// The files of the context that COPY or ADD `args` puts in the image; none
+// for another stage's or image's (`--from`), a heredoc or a URL.
+std::optional<Copy> CopyOf(std::string_view args) {
+  if (args.find("<<") != std::string_view::npos) return std::nullopt;
+  std::vector<std::string> words = CommandWords(args);
+  std::vector<std::string> paths;
+  for (std::string& w : words) {
+    if (w.rfind("--from", 0) == 0) return std::nullopt;
+    if (w.rfind("--", 0) != 0) paths.push_back(std::move(w));
+  }
+  if (paths.size() < 2) return std::nullopt;
+  Copy c;
+  c.dest = paths.back();
+  paths.pop_back();
+  for (std::string& p : paths)
+    if (p.find("://") == std::string::npos && p.find('$') == std::string::npos)
+      c.sources.push_back(std::move(p));
+  return c;
+}
+
+std::string_view BaseOf(std::string_view path) {
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  const size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+// The files of the context that `copies` put where a command word `run`
+// names one: by its path ("/app/entrypoint.sh" under `COPY . /app`), or
+// by its name alone on the PATH or relative to WORKDIR
+// ("docker-entrypoint.sh" copied to /usr/local/bin/).
+void AddScripts(const std::string& run, const std::vector<Copy>& copies,
+                std::vector<std::string>* out) {
+  if (run.empty() || run[0] == '-' || run.find('$') != std::string::npos)
+    return;
+  auto add = [&](std::string path) {
+    while (path.compare(0, 2, "./") == 0) path.erase(0, 2);
+    if (path.empty() || path[0] == '/' || path.find("..") != std::string::npos)
+      return;
+    if (std::find(out->begin(), out->end(), path) == out->end())
+      out->push_back(std::move(path));
+  };
+  const bool by_path = run[0] == '/';
+  for (const Copy& c : copies) {
+    std::string dest = c.dest;
+    const bool into_dir = dest.size() > 1 && dest.back() == '/';
+    while (dest.size() > 1 && dest.back() == '/') dest.pop_back();
+    for (const std::string& src : c.sources) {
+      const std::string_view name = BaseOf(src);
+      const bool folder = src == "." || src.back() == '/';
+      if (!by_path) {
+        if (name == BaseOf(run)) add(src);
+        if (folder) add(src + "/" + run);  // where WORKDIR is the copy
+        continue;
+      }
+      if (run == dest && !into_dir && c.sources.size() == 1) add(src);
+      if (run.size() > dest.size() + 1 && run.compare(0, dest.size(), dest) == 0 &&
+          run[dest.size()] == '/') {
+        const std::string rest = run.substr(dest.size() + 1);
+        if (rest == name) add(src);
+        add(src == "." ? rest : src + "/" + rest);  // a folder copied
+      }
+    }
+  }
+}
+
 struct Assignment {
   std::string name;
   std::optional<std::string> value;  // as written
@@ -175,6 +267,8 @@ struct Stage {
   size_t sets_before_user = 0;  // how many of `sets` come before it
   std::string drops_root;       // the first such tool it names
   int drops_root_line = 0;
+  std::vector<Copy> copies;     // from the build context
+  std::vector<std::string> entrypoint, cmd;  // the last of each
 };
 
 // Tools an entrypoint uses to start as root and change to its own user.
@@ -198,6 +292,25 @@ std::string_view DropsRoot(std::string_view args) {
 }
 
 }  // namespace
+
+std::optional<ToolUse> DropsRootIn(std::string_view script) {
+  // A program, not a script: its bytes name what it links, not what it runs.
+  if (script.substr(0, 4) == "\x7f" "ELF" ||
+      script.substr(0, 8192).find('\0') != std::string_view::npos)
+    return std::nullopt;
+  int line = 0;
+  for (size_t start = 0; start < script.size();) {
+    size_t end = script.find('\n', start);
+    if (end == std::string_view::npos) end = script.size();
+    const std::string_view l = Trim(script.substr(start, end - start));
+    ++line;
+    start = end + 1;
+    if (l.empty() || l[0] == '#') continue;
+    if (std::string_view tool = DropsRoot(l); !tool.empty())
+      return ToolUse{std::string(tool), line};
+  }
+  return std::nullopt;
+}
 
 DockerfileFacts ReadDockerfile(std::string_view text, const Variables& args,
                                std::string_view target) {
@@ -242,10 +355,19 @@ DockerfileFacts ReadDockerfile(std::string_view text, const Variables& args,
     } else if ((in.keyword == "RUN" || in.keyword == "COPY" ||
                 in.keyword == "ADD" || in.keyword == "ENTRYPOINT" ||
                 in.keyword == "CMD") &&
-               !stages.empty() && stages.back().drops_root.empty()) {
-      if (std::string_view tool = DropsRoot(in.args); !tool.empty()) {
-        stages.back().drops_root = std::string(tool);
-        stages.back().drops_root_line = in.line;
+               !stages.empty()) {
+      Stage& s = stages.back();
+      if (std::string_view tool = DropsRoot(in.args);
+          !tool.empty() && s.drops_root.empty()) {
+        s.drops_root = std::string(tool);
+        s.drops_root_line = in.line;
+      }
+      if (in.keyword == "COPY" || in.keyword == "ADD") {
+        if (auto copy = CopyOf(in.args)) s.copies.push_back(std::move(*copy));
+      } else if (in.keyword == "ENTRYPOINT") {
+        s.entrypoint = CommandWords(in.args);
+      } else if (in.keyword == "CMD") {
+        s.cmd = CommandWords(in.args);
       }
     } else if (in.keyword == "USER" && !stages.empty()) {
       Stage& s = stages.back();
@@ -276,6 +398,22 @@ DockerfileFacts ReadDockerfile(std::string_view text, const Variables& args,
       facts.drops_root_line = stages[i].drops_root_line;
       break;
     }
+  // What the image runs (its own ENTRYPOINT and CMD, else those of the
+  // stage it starts from), among what its stages copied in.
+  std::vector<Copy> copies;
+  const std::vector<std::string>*entrypoint = nullptr, *cmd = nullptr;
+  for (size_t i : chain) {
+    const Stage& s = stages[i];
+    copies.insert(copies.end(), s.copies.begin(), s.copies.end());
+    if (!entrypoint && !s.entrypoint.empty()) entrypoint = &s.entrypoint;
+    if (!cmd && !s.cmd.empty()) cmd = &s.cmd;
+  }
+  // A script is among the first words of a command (`tini -- /run.sh`);
+  // a bound, so that a command of 10,000 words costs nothing.
+  for (const auto* words : {entrypoint, cmd})
+    for (size_t j = 0; words && j < std::min<size_t>(words->size(), 8); ++j)
+      if (facts.scripts.size() < kMaxScripts)
+        AddScripts((*words)[j], copies, &facts.scripts);
   auto with_user = std::find_if(chain.begin(), chain.end(), [&](size_t i) {
     return !stages[i].user.empty();
   });

@@ -737,39 +737,57 @@ std::optional<OtherFiles::Built> OtherFiles::Dockerfile(
   for (const auto& [name, value] : build.args)
     args[name] = Interpolate(value, env).text;  // kNoValue where unknown
   Built out;
-  if (build.inline_text) {
-    // docker compose interpolates it with the rest of the file.
-    out.facts = ReadDockerfile(Interpolate(*build.inline_text, env).text, args,
-                               build.target);
-    out.path = "dockerfile_inline";
-    return out;
-  }
   const auto context = InterpolateKnown(build.context, env);
-  const auto file = InterpolateKnown(
-      build.dockerfile.empty() ? "Dockerfile" : build.dockerfile, env);
   // A Git URL or another remote context is not on this machine.
-  if (!context || !file || context->find("://") != std::string::npos ||
-      context->rfind("git@", 0) == 0)
-    return std::nullopt;
+  const bool local = context && context->find("://") == std::string::npos &&
+                     context->rfind("git@", 0) != 0;
   // As a reviewer would write it: "app/Dockerfile", not "./app//Dockerfile".
   auto tidy = [](std::string p) {
     while (p.size() > 2 && p.compare(0, 2, "./") == 0) p.erase(0, 2);
     while (p.size() > 1 && p.back() == '/') p.pop_back();
     return p.empty() ? std::string(".") : p;
   };
-  const std::string ctx = tidy(*context), name = tidy(*file);
-  // The dockerfile is relative to the context, unless absolute.
-  std::string path = name[0] == '/' || ctx == "." ? name : JoinPath(ctx, name);
-  const std::optional<std::string>* text = &DockerfileText(JoinPath(dir, path));
-  // BuildKit reads "dockerfile" where "Dockerfile" is missing
-  // (moby/moby#10858).
-  if (!*text && BaseName(path) == "Dockerfile") {
-    path.replace(path.size() - 10, 1, "d");
-    text = &DockerfileText(JoinPath(dir, path));
+  const std::string ctx = local ? tidy(*context) : "";
+  // A path in the context, from the Compose file's folder.
+  auto in_context = [&](const std::string& p) {
+    return p[0] == '/' || ctx == "." ? p : JoinPath(ctx, p);
+  };
+  if (build.inline_text) {
+    // docker compose interpolates it with the rest of the file.
+    out.facts = ReadDockerfile(Interpolate(*build.inline_text, env).text, args,
+                               build.target);
+    out.path = "dockerfile_inline";
+  } else {
+    const auto file = InterpolateKnown(
+        build.dockerfile.empty() ? "Dockerfile" : build.dockerfile, env);
+    if (!local || !file) return std::nullopt;
+    std::string path = in_context(tidy(*file));
+    const std::optional<std::string>* text =
+        &DockerfileText(JoinPath(dir, path));
+    // BuildKit reads "dockerfile" where "Dockerfile" is missing
+    // (moby/moby#10858).
+    if (!*text && BaseName(path) == "Dockerfile") {
+      path.replace(path.size() - 10, 1, "d");
+      text = &DockerfileText(JoinPath(dir, path));
+    }
+    if (!*text) return std::nullopt;
+    out.facts = ReadDockerfile(**text, args, build.target);
+    out.path = ShownPath(shown_dir, path);
   }
-  if (!*text) return std::nullopt;
-  out.facts = ReadDockerfile(**text, args, build.target);
-  out.path = ShownPath(shown_dir, path);
+  // Without a USER or such a tool in the Dockerfile, the entrypoint it
+  // copies in may change user itself.
+  if (local && out.facts.user.empty() && out.facts.drops_root.empty())
+    for (const std::string& script : out.facts.scripts) {
+      const std::string path = in_context(script);
+      auto [use, fresh] = scripts_.try_emplace(JoinPath(dir, path));
+      if (fresh)
+        if (auto text = read_(use->first)) use->second = DropsRootIn(text->text);
+      if (!use->second) continue;
+      out.facts.drops_root = use->second->tool;
+      out.facts.drops_root_line = use->second->line;
+      out.facts.drops_root_file = ShownPath(shown_dir, path);
+      break;
+    }
   return out;
 }
 

@@ -544,19 +544,19 @@ class Resolver {
     }
     if (f_.built && !f_.built->drops_root.empty()) {
       const std::string& tool = f_.built->drops_root;
-      const std::string where = BuiltAt(f_.built->drops_root_line);
+      const auto [who, where] = DropsRootAt();
       runs_as_root_ = true;
       drops_root_ = true;
-      root_because_ = fmt::format("its Dockerfile ({}) uses {}, which starts "
-                                  "as root to change to its own user",
-                                  where, tool);
+      root_because_ = fmt::format("{} ({}) uses {}, which starts as root to "
+                                  "change to its own user",
+                                  who, where, tool);
       root_line_ = BuildLine();
       Push("user", Action::kSkip,
-           fmt::format("its Dockerfile ({}) uses {}: its entrypoint starts as "
-                       "root and changes to its own user itself, which fails "
-                       "under another user; harden adds no user and gives it "
-                       "the capabilities {} needs",
-                       where, tool, tool),
+           fmt::format("{} ({}) uses {}: its entrypoint starts as root and "
+                       "changes to its own user itself, which fails under "
+                       "another user; harden adds no user and gives it the "
+                       "capabilities {} needs",
+                       who, where, tool, tool),
            BuildLine());
       return;
     }
@@ -741,17 +741,17 @@ class Resolver {
     if (b_.cap_drop.empty()) return;
     if (drops_root_ && RunsAsRoot()) {
       const std::string& tool = f_.built->drops_root;
-      const std::string where = BuiltAt(f_.built->drops_root_line);
+      const auto [who, where] = DropsRootAt();
       for (const char* cap : {"SETUID", "SETGID"})
         add(cap,
-            fmt::format("{} needs it to change to the image's own user (its "
-                        "Dockerfile, {})",
-                        tool, where),
+            fmt::format("{} needs it to change to the image's own user ({}, "
+                        "{})",
+                        tool, who, where),
             "");
       add("CHOWN",
           fmt::format("an entrypoint that changes user with {} first gives "
-                      "its data to that user (its Dockerfile, {})",
-                      tool, where),
+                      "its data to that user ({}, {})",
+                      tool, who, where),
           "");
     }
     if (!image_) return;
@@ -1050,6 +1050,15 @@ class Resolver {
     return f_.built_path == "dockerfile_inline"
                ? fmt::format("dockerfile_inline, line {}", line)
                : fmt::format("{}:{}", f_.built_path, line);
+  }
+
+  // What names the tool its entrypoint drops root with, and where.
+  std::pair<std::string, std::string> DropsRootAt() const {
+    const DockerfileFacts& b = *f_.built;
+    if (b.drops_root_file.empty())
+      return {"its Dockerfile", BuiltAt(b.drops_root_line)};
+    return {"the script its Dockerfile runs",
+            fmt::format("{}:{}", b.drops_root_file, b.drops_root_line)};
   }
 
   // The line of `build`, or of the service where it inherits one from

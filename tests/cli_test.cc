@@ -439,6 +439,42 @@ TEST(CliTest, AServiceExtendedFromAnotherFileKeepsItsBuild) {
               HasSubstr("built from postgres:16 (web/Dockerfile:1)"));
 }
 
+// An entrypoint script that changes user with gosu, copied in by a
+// Dockerfile that does not name it (its base image ships gosu): root is
+// kept, with the capabilities gosu needs, and the script's line is named.
+TEST(CliTest, AnEntrypointScriptThatDropsRootKeepsRoot) {
+  ScopedTempDir root;
+  Put(root, "app/compose.yaml",
+      "services:\n"
+      "  app:\n    build: ./app\n"
+      "  user:\n    build: {context: ./app, dockerfile: User.Dockerfile}\n");
+  Put(root, "app/app/Dockerfile",
+      "FROM ghcr.io/acme/base-with-gosu:1\n"
+      "COPY docker-entrypoint.sh /usr/local/bin/\n"
+      "ENTRYPOINT [\"docker-entrypoint.sh\"]\n");
+  Put(root, "app/app/User.Dockerfile",
+      "FROM ghcr.io/acme/base-with-gosu:1\nUSER 10001\n"
+      "COPY docker-entrypoint.sh /usr/local/bin/\n"
+      "ENTRYPOINT [\"docker-entrypoint.sh\"]\n");
+  Put(root, "app/app/docker-entrypoint.sh",
+      "#!/bin/sh\nset -e\n# drop to app\nexec gosu app \"$@\"\n");
+  auto r = RunHarden({"--explain", "app/compose.yaml"}, root.path());
+  ASSERT_EQ(0, r.exit_code) << r.err;
+  const size_t user = r.out.find("service \"user\"");
+  ASSERT_NE(std::string::npos, user);
+  const std::string app = r.out.substr(0, user);
+  EXPECT_THAT(app, HasSubstr("skip user: the script its Dockerfile runs "
+                             "(app/docker-entrypoint.sh:4) uses gosu"));
+  EXPECT_THAT(app, HasSubstr("add  cap_add SETUID: gosu needs it to change "
+                             "to the image's own user (the script its "
+                             "Dockerfile runs, app/docker-entrypoint.sh:4)"));
+  // With a USER of its own, the image never starts as root.
+  EXPECT_THAT(r.out.substr(user),
+              HasSubstr("keep user: its Dockerfile (app/User.Dockerfile:2) "
+                        "sets USER 10001"));
+  EXPECT_EQ(std::string::npos, r.out.find("gosu", user));
+}
+
 // BuildKit reads "dockerfile" where "Dockerfile" is missing; harden too,
 // but no other spelling, and not in place of a name the build gives.
 TEST(CliTest, ALowercaseDockerfileIsRead) {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace harden {
 namespace {
 
@@ -105,12 +108,6 @@ TEST(DockerfileTest, TextWithoutAFromSaysNothing) {
   EXPECT_EQ("scratch", scratch.base);
 }
 
-}  // namespace
-}  // namespace harden
-
-namespace harden {
-namespace {
-
 // As BuildKit scopes them: a stage built on another has its ENV, not its
 // ARGs; an ENV wins over an ARG of the same name, build arg or not.
 TEST(DockerfileTest, AStageInheritsEnvButNotArgs) {
@@ -187,6 +184,61 @@ TEST(DockerfileTest, AToolThatDropsRootIsFound) {
                      {});
   EXPECT_EQ("gosu", f.drops_root);
   EXPECT_EQ(2, f.drops_root_line);
+}
+
+// The files of the context the image runs: copied in by the stage, or by
+// one it starts from, to where its ENTRYPOINT or CMD names them.
+TEST(DockerfileTest, TheScriptsItRunsAreFound) {
+  using Scripts = std::vector<std::string>;
+  auto scripts = [](const char* text) {
+    return ReadDockerfile(text, {}).scripts;
+  };
+  // By name, on the PATH.
+  EXPECT_EQ(Scripts{"docker/docker-entrypoint.sh"},
+            scripts("FROM debian:12\n"
+                    "COPY --chmod=755 docker/docker-entrypoint.sh "
+                    "/usr/local/bin/\n"
+                    "ENTRYPOINT [\"docker-entrypoint.sh\"]\n"));
+  // By path, in a folder copied whole, through tini.
+  EXPECT_EQ(Scripts{"bin/start.sh"},
+            scripts("FROM debian:12 AS base\nCOPY . /app/\n"
+                    "FROM base\n"
+                    "ENTRYPOINT [\"/usr/bin/tini\", \"--\", "
+                    "\"/app/bin/start.sh\"]\n"));
+  // Renamed on the way, in the exec form of COPY; the shell form of CMD.
+  EXPECT_EQ(Scripts{"scripts/run.sh"},
+            scripts("FROM alpine\nCOPY [\"scripts/run.sh\", \"/run\"]\n"
+                    "CMD /run --port 80\n"));
+  // Relative to WORKDIR, from a copy of the context.
+  EXPECT_EQ(Scripts{"start.sh"},
+            scripts("FROM node:22\nWORKDIR /srv\nCOPY . .\n"
+                    "CMD [\"./start.sh\"]\n"));
+  // Not what another stage built, nor what the image does not run.
+  EXPECT_EQ(Scripts{},
+            scripts("FROM golang AS build\nCOPY entry.sh /entry.sh\n"
+                    "FROM alpine\nCOPY --from=build /entry.sh /entry.sh\n"
+                    "COPY other.sh /usr/local/bin/\n"
+                    "ENTRYPOINT [\"/entry.sh\"]\n"));
+}
+
+TEST(DockerfileTest, AScriptThatDropsRootIsFound) {
+  auto use = DropsRootIn(
+      "#!/bin/sh\n"
+      "# runs as root first, then gosu drops to app\n"
+      "set -e\n"
+      "if [ \"$(id -u)\" = 0 ]; then\n"
+      "  exec gosu app \"$0\" \"$@\"\n"
+      "fi\n");
+  ASSERT_TRUE(use);
+  EXPECT_EQ("gosu", use->tool);
+  EXPECT_EQ(5, use->line);
+  use = DropsRootIn("#!/bin/sh\r\nexec su-exec app:app \"$@\"\r\n");
+  ASSERT_TRUE(use);
+  EXPECT_EQ("su-exec", use->tool);
+  EXPECT_EQ(2, use->line);
+  EXPECT_FALSE(DropsRootIn("#!/bin/sh\n# no gosu here\nexec \"$@\"\n"));
+  // A program, not a script.
+  EXPECT_FALSE(DropsRootIn(std::string("\x7f" "ELF\x02\x01", 6) + "gosu"));
 }
 
 }  // namespace

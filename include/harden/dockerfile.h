@@ -4,8 +4,11 @@
 #ifndef HARDEN_DOCKERFILE_H_
 #define HARDEN_DOCKERFILE_H_
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "harden/dotenv.h"
 
@@ -27,9 +30,27 @@ struct DockerfileFacts {
   /// from (installed, copied or run); empty without one.
   std::string drops_root;
   int drops_root_line = 0;
+  /// Where drops_root is named when not in the Dockerfile: one of
+  /// `scripts`, as shown; set by whoever reads it (see DropsRootIn).
+  std::string drops_root_file;
+  /// Files of the build context that its ENTRYPOINT or CMD may run, where
+  /// a COPY or ADD of the stage (or of those it starts from) puts them:
+  /// relative to the context ("docker-entrypoint.sh"), at most kMaxScripts.
+  std::vector<std::string> scripts;
   /// The text had a FROM, so the rest means something.
   bool found = false;
 };
+
+inline constexpr size_t kMaxScripts = 8;
+
+/// A tool of those drops_root names, used in a script at `line` (1-based).
+struct ToolUse {
+  std::string tool;
+  int line = 0;
+};
+/// The first use of such a tool in the text of a script, comment lines
+/// aside; none where it uses none.
+std::optional<ToolUse> DropsRootIn(std::string_view script);
 
 /// Reads Dockerfile `text` as BuildKit would build `target` (a stage name;
 /// empty: the last stage), with `args` (the build's `args`) over the ARG

@@ -135,7 +135,9 @@ class OtherFiles {
   /// says, and where it is, as shown ("app/Dockerfile"): none when the
   /// context is remote, a path needs a variable `.env` does not set, or
   /// the file cannot be read. Where "Dockerfile" is missing, "dockerfile"
-  /// as BuildKit does. Each file is read once. (A service of
+  /// as BuildKit does. Where it sets no USER and names no tool that drops
+  /// root, the scripts it copies in to run are read for one. Each file is
+  /// read once. (A service of
   /// another file comes with what its own Dockerfile says.)
   struct Built {
     DockerfileFacts facts;
@@ -173,6 +175,7 @@ class OtherFiles {
   std::optional<Variables> dotenv_;
   const Variables* const env_;  // --env-file's, or null
   std::unordered_map<std::string, std::optional<std::string>> dockerfiles_;
+  std::unordered_map<std::string, std::optional<ToolUse>> scripts_;  // used
 };
 
 /// Hardens one file's text. Errors carry a line and column but no path.
