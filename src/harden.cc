@@ -154,7 +154,6 @@ class ServicePipeline {
     plans_.emplace_back();
     state_.push_back(kNew);
     depth_.push_back(0);
-    if (keep_facts_) facts_.emplace_back();
     Waiting& w = waiting_[i];
     w.node = std::move(entry.value());
     w.extends = w.node.mapping ? ExtendedService(w.node.mapping) : "";
@@ -184,6 +183,10 @@ class ServicePipeline {
   // service's planning error, in file order.
   std::optional<Diagnostic> Finish(const Node* root) {
     if (hold_) {
+      // Every service waits: how many extend each is known.
+      extenders_.assign(plans_.size(), 0);
+      for (const auto& [i, w] : waiting_)
+        if (size_t base = BaseOf(i); base != std::string::npos) ++extenders_[base];
       ReadAllFacts();
       FindSharedVolumes(root);
       FindExtenderVolumes();
@@ -513,14 +516,20 @@ class ServicePipeline {
     // (nothing through a cycle). Within this file: an override file's
     // changes to that service do not reach this one.
     const size_t base = BaseOf(i);
-    bool extends = base != std::string::npos && state_[base] >= kResolved;
+    const bool base_done = base != std::string::npos && state_[base] >= kResolved;
+    bool extends = base_done;
     if (extends) depth_[i] = depth_[base] + 1;
     if (depth_[i] > kMaxExtendsDepth) {
       extends = false;
       if (too_deep_ == std::string::npos) too_deep_ = i;
     }
     if (extends && keep_facts_) f = ExtendFacts(facts_[base], std::move(f));
-    if (keep_facts_) facts_[i] = f;
+    // Kept only while a service that extends it is to come: a chain of
+    // 20,000 services would otherwise hold each one's inheritance at once.
+    if (base_done && !extenders_.empty() && --extenders_[base] == 0)
+      facts_.erase(base);
+    const bool keep = keep_facts_ && (extenders_.empty() || extenders_[i] > 0);
+    if (keep) facts_[i] = f;
     if (partner_) {
       auto other = partner_->services.find(f.name);
       if (other != partner_->services.end()) {
@@ -555,8 +564,7 @@ class ServicePipeline {
     // What harden adds to it in this file comes with it to the services
     // that extend it (what an overlay file adds does not: Compose resolves
     // `extends` in each file before it merges them).
-    if (keep_facts_ && target_ == Target::kBaseFile)
-      AddGains(plans_[i], &facts_[i]);
+    if (keep && target_ == Target::kBaseFile) AddGains(plans_[i], &facts_[i]);
   }
 
   Diagnostic DepthError(const ServiceNode& s) const {
@@ -578,7 +586,11 @@ class ServicePipeline {
   std::optional<std::unordered_set<std::string>> tmpfs_paths_;
   const bool keep_facts_;
   const bool hold_;  // every service waits for Finish()
-  std::vector<ServiceFacts> facts_;  // as written, when keep_facts_
+  // As inherited, by service number, when keep_facts_.
+  std::unordered_map<size_t, ServiceFacts> facts_;
+  // How many services of the file are still to extend each; empty where
+  // not known (services went before the whole file was seen).
+  std::vector<size_t> extenders_;
   std::map<size_t, std::vector<ServiceFacts::OtherVolume>> extender_volumes_;
   std::unordered_map<std::string, size_t> index_;  // service name -> number
   std::map<size_t, Waiting> waiting_;              // in file order
