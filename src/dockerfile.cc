@@ -271,22 +271,39 @@ struct Stage {
   std::vector<std::string> entrypoint, cmd;  // the last of each
 };
 
-// Tools an entrypoint uses to start as root and change to its own user.
-constexpr std::string_view kDropsRoot[] = {"gosu", "su-exec"};
+// Tools an entrypoint uses to start as root and change to its own user
+// (../shared/research/images.md, 0.9): some only with the option that
+// changes user.
+struct Dropper {
+  std::string_view tool;
+  std::string_view option;  // that must follow it; empty: none
+  std::string_view name;    // as the advice says it
+};
+constexpr Dropper kDropsRoot[] = {
+    {"gosu", "", "gosu"},
+    {"su-exec", "", "su-exec"},
+    {"setpriv", "--reuid", "setpriv"},
+    {"chroot", "--userspec", "chroot --userspec"},
+};
 
 // The first of kDropsRoot that `args` names as a word of its own
-// ("/usr/local/bin/gosu", "tianon/gosu", not "gosuper").
-std::string_view DropsRoot(std::string_view args) {
+// ("/usr/local/bin/gosu", "tianon/gosu", not "gosuper"), followed by its
+// option where it needs one; by its name.
+std::string DropsRoot(std::string_view args) {
   auto word = [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
   };
-  for (std::string_view tool : kDropsRoot)
-    for (size_t at = args.find(tool); at != std::string_view::npos;
-         at = args.find(tool, at + 1)) {
-      const size_t end = at + tool.size();
-      if ((at == 0 || !word(args[at - 1])) &&
-          (end == args.size() || !word(args[end])))
-        return tool;
+  for (const Dropper& d : kDropsRoot)
+    for (size_t at = args.find(d.tool); at != std::string_view::npos;
+         at = args.find(d.tool, at + 1)) {
+      const size_t end = at + d.tool.size();
+      if ((at > 0 && word(args[at - 1])) ||
+          (end < args.size() && word(args[end])))
+        continue;
+      // The option on the same line, as one command would say it.
+      const size_t eol = std::min(args.find('\n', end), args.size());
+      if (args.substr(end, eol - end).find(d.option) != std::string_view::npos)
+        return std::string(d.name);
     }
   return {};
 }
@@ -306,8 +323,8 @@ std::optional<ToolUse> DropsRootIn(std::string_view script) {
     ++line;
     start = end + 1;
     if (l.empty() || l[0] == '#') continue;
-    if (std::string_view tool = DropsRoot(l); !tool.empty())
-      return ToolUse{std::string(tool), line};
+    if (std::string tool = DropsRoot(l); !tool.empty())
+      return ToolUse{std::move(tool), line};
   }
   return std::nullopt;
 }
@@ -357,9 +374,9 @@ DockerfileFacts ReadDockerfile(std::string_view text, const Variables& args,
                 in.keyword == "CMD") &&
                !stages.empty()) {
       Stage& s = stages.back();
-      if (std::string_view tool = DropsRoot(in.args);
-          !tool.empty() && s.drops_root.empty()) {
-        s.drops_root = std::string(tool);
+      if (std::string tool = s.drops_root.empty() ? DropsRoot(in.args) : "";
+          !tool.empty()) {
+        s.drops_root = std::move(tool);
         s.drops_root_line = in.line;
       }
       if (in.keyword == "COPY" || in.keyword == "ADD") {

@@ -753,6 +753,12 @@ class Resolver {
                       "its data to that user ({}, {})",
                       tool, who, where),
           "");
+      if (tool == "chroot --userspec")
+        add("SYS_CHROOT",
+            fmt::format("chroot changes the root directory as it changes "
+                        "user ({}, {})",
+                        who, where),
+            "");
     }
     if (!image_) return;
     for (const std::string& cap : image_->caps)

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace harden {
@@ -222,23 +223,28 @@ TEST(DockerfileTest, TheScriptsItRunsAreFound) {
 }
 
 TEST(DockerfileTest, AScriptThatDropsRootIsFound) {
-  auto use = DropsRootIn(
-      "#!/bin/sh\n"
-      "# runs as root first, then gosu drops to app\n"
-      "set -e\n"
-      "if [ \"$(id -u)\" = 0 ]; then\n"
-      "  exec gosu app \"$0\" \"$@\"\n"
-      "fi\n");
-  ASSERT_TRUE(use);
-  EXPECT_EQ("gosu", use->tool);
-  EXPECT_EQ(5, use->line);
-  use = DropsRootIn("#!/bin/sh\r\nexec su-exec app:app \"$@\"\r\n");
-  ASSERT_TRUE(use);
-  EXPECT_EQ("su-exec", use->tool);
-  EXPECT_EQ(2, use->line);
-  EXPECT_FALSE(DropsRootIn("#!/bin/sh\n# no gosu here\nexec \"$@\"\n"));
+  // "tool@line" of the first use; "" for none.
+  auto use = [](std::string_view script) {
+    auto u = DropsRootIn(script);
+    return u ? u->tool + "@" + std::to_string(u->line) : "";
+  };
+  EXPECT_EQ("gosu@5", use("#!/bin/sh\n"
+                          "# runs as root first, then gosu drops to app\n"
+                          "set -e\n"
+                          "if [ \"$(id -u)\" = 0 ]; then\n"
+                          "  exec gosu app \"$0\" \"$@\"\n"
+                          "fi\n"));
+  EXPECT_EQ("su-exec@2", use("#!/bin/sh\r\nexec su-exec app:app \"$@\"\r\n"));
+  EXPECT_EQ("", use("#!/bin/sh\n# no gosu here\nexec \"$@\"\n"));
+  // setpriv and chroot change user only with the option that says so.
+  EXPECT_EQ("setpriv@2",
+            use("setpriv --nnp true\n"
+                "exec setpriv --reuid=app --regid=app --init-groups \"$@\"\n"));
+  EXPECT_EQ("chroot --userspec@2",
+            use("chroot /jail true\nexec chroot --userspec=app:app / app\n"));
+  EXPECT_EQ("", use("apk add setpriv\n"));
   // A program, not a script.
-  EXPECT_FALSE(DropsRootIn(std::string("\x7f" "ELF\x02\x01", 6) + "gosu"));
+  EXPECT_EQ("", use(std::string("\x7f" "ELF\x02\x01", 6) + "gosu"));
 }
 
 }  // namespace

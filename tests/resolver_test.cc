@@ -1056,5 +1056,25 @@ TEST(ResolverTest, ABuildThatDropsRootWithGosuKeepsRoot) {
   EXPECT_TRUE(Added(Resolve(f, Default(), TestImages()), "cap_add").empty());
 }
 
+// chroot --userspec also changes the root directory; named in the script
+// the Dockerfile runs, the advice says where.
+TEST(ResolverTest, AnEntrypointThatChangesUserWithChrootNeedsSysChroot) {
+  ServiceFacts f = Built("debian:12", "");
+  f.built->drops_root = "chroot --userspec";
+  f.built->drops_root_line = 3;
+  f.built->drops_root_file = "app/entrypoint.sh";
+  ServicePlan p = Resolve(f, Default(), TestImages());
+  EXPECT_THAT(Added(p, "cap_add"),
+              ElementsAre("SETUID", "SETGID", "CHOWN", "SYS_CHROOT"));
+  const Decision* chroot = nullptr;
+  for (const Decision& d : p.decisions)
+    if (d.key == "cap_add" && d.values == std::vector<std::string>{"SYS_CHROOT"})
+      chroot = &d;
+  ASSERT_TRUE(chroot);
+  EXPECT_EQ("chroot changes the root directory as it changes user (the "
+            "script its Dockerfile runs, app/entrypoint.sh:3)",
+            chroot->reason);
+}
+
 }  // namespace
 }  // namespace harden

@@ -26,8 +26,9 @@ struct DockerfileFacts {
   std::string user;
   int user_line = 0;
   /// A tool that starts as root and changes to another user ("gosu",
-  /// "su-exec"), named by an instruction of the stage or of those it starts
-  /// from (installed, copied or run); empty without one.
+  /// "su-exec", "setpriv" with --reuid, "chroot --userspec"), named by an
+  /// instruction of the stage or of those it starts from (installed,
+  /// copied or run); empty without one.
   std::string drops_root;
   int drops_root_line = 0;
   /// Where drops_root is named when not in the Dockerfile: one of
