@@ -271,9 +271,9 @@ struct Stage {
   std::vector<std::string> entrypoint, cmd;  // the last of each
 };
 
-// Tools an entrypoint uses to start as root and change to its own user
-// (../shared/research/images.md, 0.9): some only with the option that
-// changes user.
+// Tools an entrypoint uses to start as root and change to its own user:
+// gosu and su-exec in most docker-library images, setpriv in redis 8 and
+// valkey; setpriv and chroot only with the option that changes user.
 struct Dropper {
   std::string_view tool;
   std::string_view option;  // that must follow it; empty: none
