@@ -205,6 +205,15 @@ std::optional<Copy> CopyOf(std::string_view args) {
   return c;
 }
 
+// `path` from folder `dir`: itself when absolute; "." and "./" dropped.
+std::string InDir(const std::string& dir, std::string path) {
+  if (!path.empty() && path[0] == '/') return path;
+  while (path.compare(0, 2, "./") == 0) path.erase(0, 2);
+  if (path == ".") path.clear();
+  if (path.empty()) return dir;
+  return dir.back() == '/' ? dir + path : dir + "/" + path;
+}
+
 std::string_view BaseOf(std::string_view path) {
   while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
   const size_t slash = path.rfind('/');
@@ -236,15 +245,15 @@ void AddScripts(const std::string& run, const std::vector<Copy>& copies,
       const bool folder = src == "." || src.back() == '/';
       if (!by_path) {
         if (name == BaseOf(run)) add(src);
-        if (folder) add(src + "/" + run);  // where WORKDIR is the copy
+        if (folder) add(InDir(src, run));  // where WORKDIR is the copy
         continue;
       }
       if (run == dest && !into_dir && c.sources.size() == 1) add(src);
-      if (run.size() > dest.size() + 1 && run.compare(0, dest.size(), dest) == 0 &&
-          run[dest.size()] == '/') {
-        const std::string rest = run.substr(dest.size() + 1);
+      const std::string prefix = dest == "/" ? dest : dest + "/";
+      if (run.size() > prefix.size() && run.compare(0, prefix.size(), prefix) == 0) {
+        const std::string rest = run.substr(prefix.size());
         if (rest == name) add(src);
-        add(src == "." ? rest : src + "/" + rest);  // a folder copied
+        add(InDir(src, rest));  // a folder copied
       }
     }
   }
@@ -269,6 +278,7 @@ struct Stage {
   int drops_root_line = 0;
   std::vector<Copy> copies;     // from the build context
   std::vector<std::string> entrypoint, cmd;  // the last of each
+  std::string workdir = "/";    // as far as this file says
 };
 
 // Tools an entrypoint uses to start as root and change to its own user:
@@ -346,8 +356,10 @@ DockerfileFacts ReadDockerfile(std::string_view text, const Variables& args,
       Stage s;
       s.from = InterpolateKnown(w[0], global).value_or("");
       s.from_line = in.line;
-      if (auto earlier = named.find(Lower(s.from)); earlier != named.end())
+      if (auto earlier = named.find(Lower(s.from)); earlier != named.end()) {
         s.parent = earlier->second;
+        s.workdir = stages[s.parent].workdir;
+      }
       if (w.size() >= 3 && Lower(w[1]) == "as") {
         s.name = Lower(w[2]);
         named[s.name] = stages.size();
@@ -380,12 +392,19 @@ DockerfileFacts ReadDockerfile(std::string_view text, const Variables& args,
         s.drops_root_line = in.line;
       }
       if (in.keyword == "COPY" || in.keyword == "ADD") {
-        if (auto copy = CopyOf(in.args)) s.copies.push_back(std::move(*copy));
+        if (auto copy = CopyOf(in.args)) {
+          // A relative destination is in the working directory.
+          if (copy->dest[0] != '/') copy->dest = InDir(s.workdir, copy->dest);
+          s.copies.push_back(std::move(*copy));
+        }
       } else if (in.keyword == "ENTRYPOINT") {
         s.entrypoint = CommandWords(in.args);
       } else if (in.keyword == "CMD") {
         s.cmd = CommandWords(in.args);
       }
+    } else if (in.keyword == "WORKDIR" && !stages.empty()) {
+      const std::vector<std::string> dir = CommandWords(in.args);
+      if (!dir.empty()) stages.back().workdir = InDir(stages.back().workdir, dir[0]);
     } else if (in.keyword == "USER" && !stages.empty()) {
       Stage& s = stages.back();
       s.user = std::string(Trim(in.args));

@@ -214,6 +214,14 @@ TEST(DockerfileTest, TheScriptsItRunsAreFound) {
   EXPECT_EQ(Scripts{"start.sh"},
             scripts("FROM node:22\nWORKDIR /srv\nCOPY . .\n"
                     "CMD [\"./start.sh\"]\n"));
+  // Into WORKDIR (relative to the one before, kept by a stage built on
+  // that one), and into the root of the image.
+  EXPECT_EQ(Scripts{"docker/run.sh"},
+            scripts("FROM node:22 AS base\nWORKDIR /srv\nWORKDIR app\n"
+                    "FROM base\nCOPY docker/ ./bin/\n"
+                    "ENTRYPOINT [\"/srv/app/bin/run.sh\"]\n"));
+  EXPECT_EQ(Scripts{"rootfs/init"},
+            scripts("FROM alpine\nCOPY rootfs/ /\nENTRYPOINT [\"/init\"]\n"));
   // Not what another stage built, nor what the image does not run.
   EXPECT_EQ(Scripts{},
             scripts("FROM golang AS build\nCOPY entry.sh /entry.sh\n"
