@@ -222,6 +222,11 @@ TEST(DockerfileTest, TheScriptsItRunsAreFound) {
                     "ENTRYPOINT [\"/srv/app/bin/run.sh\"]\n"));
   EXPECT_EQ(Scripts{"rootfs/init"},
             scripts("FROM alpine\nCOPY rootfs/ /\nENTRYPOINT [\"/init\"]\n"));
+  // Nothing outside the context, whatever the Dockerfile says.
+  EXPECT_EQ(Scripts{},
+            scripts("FROM alpine\nCOPY ../secret/run.sh /run.sh\n"
+                    "COPY /etc/passwd /bin/\n"
+                    "CMD [\"/run.sh\", \"passwd\"]\n"));
   // Not what another stage built, nor what the image does not run.
   EXPECT_EQ(Scripts{},
             scripts("FROM golang AS build\nCOPY entry.sh /entry.sh\n"
