@@ -161,15 +161,16 @@ class OtherFiles {
   ReadText read_;
   std::unordered_map<std::string, std::string> identity_;  // path -> name
   std::unordered_map<std::string, std::unique_ptr<Expected<File>>> files_;
-  // (file's name, service) -> as inherited; on the stack while resolved
   // A service resolved, with how many services its chain holds (itself
   // and those it extends, at any depth).
   struct Done {
     Expected<ServiceFacts> facts;
     size_t length = 1;
   };
+  // (file's name, service) -> as inherited.
   std::map<std::pair<std::string, std::string>, Done> done_;
   size_t deepest_ = 0;  // the depth the resolution in progress has reached
+  // (file's name, service) on the stack while resolved.
   std::set<std::pair<std::string, std::string>> resolving_;
   size_t cuts_ = 0;  // how often the depth limit was reached
   std::optional<Variables> dotenv_;
