@@ -762,7 +762,7 @@ std::optional<OtherFiles::Built> OtherFiles::Dockerfile(
   const std::string ctx = local ? tidy(*context) : "";
   // A path in the context, from the Compose file's folder.
   auto in_context = [&](const std::string& p) {
-    return p[0] == '/' || ctx == "." ? p : JoinPath(ctx, p);
+    return ctx == "." ? p : JoinPath(ctx, p);
   };
   if (build.inline_text) {
     // docker compose interpolates it with the rest of the file.
@@ -913,9 +913,8 @@ Expected<ServiceFacts> OtherFiles::Resolve(const std::string& path,
   // Cut short by the depth limit, the result holds only from this depth:
   // not kept for the next request.
   if (cuts_ != cuts) return out;
-  auto [slot, fresh] =
-      done_.insert_or_assign(key, Done{std::move(out), length});
-  return slot->second.facts;
+  return done_.insert_or_assign(key, Done{std::move(out), length})
+      .first->second.facts;
 }
 
 std::vector<IncludedService> OtherFiles::Included(
