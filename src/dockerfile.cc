@@ -293,7 +293,7 @@ constexpr Dropper kDropsRoot[] = {
     {"gosu", "", "gosu"},
     {"su-exec", "", "su-exec"},
     {"setpriv", "--reuid", "setpriv"},
-    {"chroot", "--userspec", "chroot --userspec"},
+    {"chroot", "--userspec", kChrootUserspec},
 };
 
 // The first of kDropsRoot that `args` names as a word of its own

@@ -753,7 +753,7 @@ class Resolver {
                       "its data to that user ({}, {})",
                       tool, who, where),
           "");
-      if (tool == "chroot --userspec")
+      if (tool == kChrootUserspec)
         add("SYS_CHROOT",
             fmt::format("chroot changes the root directory as it changes "
                         "user ({}, {})",

@@ -1060,7 +1060,7 @@ TEST(ResolverTest, ABuildThatDropsRootWithGosuKeepsRoot) {
 // the Dockerfile runs, the advice says where.
 TEST(ResolverTest, AnEntrypointThatChangesUserWithChrootNeedsSysChroot) {
   ServiceFacts f = Built("debian:12", "");
-  f.built->drops_root = "chroot --userspec";
+  f.built->drops_root = std::string(kChrootUserspec);
   f.built->drops_root_line = 3;
   f.built->drops_root_file = "app/entrypoint.sh";
   ServicePlan p = Resolve(f, Default(), TestImages());

@@ -44,6 +44,10 @@ struct DockerfileFacts {
 
 inline constexpr size_t kMaxScripts = 8;
 
+/// The drops_root of `chroot --userspec`, which also changes the root
+/// directory (and needs SYS_CHROOT for it).
+inline constexpr std::string_view kChrootUserspec = "chroot --userspec";
+
 /// A tool of those drops_root names, used in a script at `line` (1-based).
 struct ToolUse {
   std::string tool;
